@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiskWritableIndicator, ServiceKitModule } from '@silo/service-kit';
+import { LayerStoreConfig } from './config/layer-store.config';
+
+@Module({})
+export class LayerStoreModule {
+  static forRoot(config: LayerStoreConfig): DynamicModule {
+    return {
+      module: LayerStoreModule,
+      imports: [
+        ServiceKitModule.forRoot({
+          service: 'layer-store',
+          config,
+          http: true,
+          indicators: [new DiskWritableIndicator(config.blobRoot, 'blob-store')],
+        }),
+      ],
+    };
+  }
+}

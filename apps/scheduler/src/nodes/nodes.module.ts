@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NodeEntity } from './node.entity';
+import { NodeRepository, TypeOrmNodeRepository } from './node.repository';
+import { NodesController } from './nodes.controller';
+import { NodesService } from './nodes.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([NodeEntity])],
+  controllers: [NodesController],
+  providers: [NodesService, { provide: NodeRepository, useClass: TypeOrmNodeRepository }],
+})
+export class NodesModule {}

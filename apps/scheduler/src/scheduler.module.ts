@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DatabaseIndicator, PersistenceModule } from '@silo/persistence';
+import { ServiceKitModule } from '@silo/service-kit';
+import { SchedulerConfig } from './config/scheduler.config';
+import { SCHEDULER_MIGRATIONS } from './migrations';
+import { NodeEntity } from './nodes/node.entity';
+import { NodesModule } from './nodes/nodes.module';
+
+@Module({})
+export class SchedulerModule {
+  static forRoot(config: SchedulerConfig): DynamicModule {
+    return {
+      module: SchedulerModule,
+      imports: [
+        PersistenceModule.forRoot({
+          service: 'scheduler',
+          home: config.home,
+          databaseUrl: config.databaseUrl,
+          entities: [NodeEntity],
+          migrations: SCHEDULER_MIGRATIONS,
+        }),
+        ServiceKitModule.forRoot({ service: 'scheduler', config, http: false, indicators: [DatabaseIndicator] }),
+        NodesModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import type { ServiceName } from '@silo/domain';
+
+/**
+ * Every NATS subject Silo uses. Commands and queries are `silo.<service>.<noun>.<verb>` and are
+ * served in the service's queue group; events are `silo.<service>.<event>` and are broadcast
+ * (no queue group); one node's agent listens on `silo.agent.<nodeId>.…`.
+ */
+export const Subjects = {
+  health: (service: ServiceName): string => `silo.${service}.health`,
+  agentHealth: (nodeId: string): string => `silo.agent.${nodeId}.health`,
+  nodeRegister: 'silo.scheduler.node.register',
+  nodeList: 'silo.scheduler.node.list',
+  nodeRegisteredEvent: 'silo.scheduler.node-registered',
+} as const;
+
+/** The queue group a service's replicas share for its commands. */
+export function queueGroup(service: ServiceName): string {
+  return `silo.${service}`;
+}

@@ -1,0 +1,5 @@
+export * from './service-name';
+export * from './quantity';
+export * from './digest';
+export * from './error-codes';
+export * from './silo-error';

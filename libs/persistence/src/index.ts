@@ -1,0 +1,3 @@
+export * from './data-source.factory';
+export * from './database.indicator';
+export * from './persistence.module';
