@@ -5,3 +5,4 @@ export * from './validation/validate-contract';
 export * from './health/health.contract';
 export * from './node-register/node-register.contract';
 export * from './node-list/node-list.contract';
+export * from './status/status.contract';

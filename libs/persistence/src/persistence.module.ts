@@ -18,9 +18,9 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => options,
-          dataSourceFactory: async (opts) => {
-            await prepareDatabase(opts!);
-            return new DataSource(opts!).initialize();
+          dataSourceFactory: async (opts = options) => {
+            await prepareDatabase(opts);
+            return new DataSource(opts).initialize();
           },
         }),
       ],

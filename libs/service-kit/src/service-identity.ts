@@ -6,7 +6,7 @@ export class ServiceIdentity {
   constructor(
     readonly service: ServiceName,
     readonly version: string,
-    readonly instance: string = `${hostname()}:${process.pid}`,
+    readonly instance = `${hostname()}:${process.pid}`,
     readonly startedAt: Date = new Date(),
   ) {}
 }

@@ -13,6 +13,11 @@ export interface RequestOptions<R extends object> {
 export interface RequestManyOptions<R extends object> extends RequestOptions<R> {
   /** Stop early after this many replies. */
   max?: number;
+  /**
+   * Stop once no further reply arrives for this long after the last one (the first may take up to
+   * `timeoutMs`). Without it, gathering always lasts `timeoutMs`.
+   */
+  stallMs?: number;
 }
 
 export interface ManyResult<R> {
@@ -52,8 +57,9 @@ export class NatsClient {
     let iterator;
     try {
       iterator = await nc.requestMany(subject, encodeRequest(subject, payload), {
-        strategy: RequestStrategy.Timer,
+        strategy: options.stallMs ? RequestStrategy.JitterTimer : RequestStrategy.Timer,
         maxWait: timeout,
+        jitter: options.stallMs,
         maxMessages: options.max,
       });
     } catch (err) {

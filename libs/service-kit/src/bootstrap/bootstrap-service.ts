@@ -27,6 +27,26 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * Under `npm start` the launcher sets SILO_PARENT_PID: if the launcher dies without stopping its
+ * children (SIGKILL), each service notices within two seconds and stops gracefully by itself.
+ */
+function watchParent(env: Record<string, string | undefined>, pino: { warn(msg: string): void }, stop: () => void): void {
+  const parent = Number(env['SILO_PARENT_PID']);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return;
+      clearInterval(timer);
+      pino.warn(`launcher (pid ${parent}) is gone; stopping`);
+      stop();
+    }
+  }, 2000);
+  timer.unref();
+}
+
 /** Loads config or exits with a message naming each bad variable (exit code 2). */
 export function loadConfigOrExit<C extends object>(service: string, cls: new () => C, env = process.env): C {
   try {
@@ -94,5 +114,6 @@ export async function bootstrapService<C extends BaseServiceConfig>(options: Boo
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  watchParent(options.env ?? process.env, pino, () => onSignal('SIGTERM'));
   return { app, stop };
 }

@@ -1,6 +1,6 @@
 import { flattenValidationErrors } from '@silo/contracts';
 import { validateSync } from 'class-validator';
-import { envBindings } from './env-var.decorator';
+import { AnyClass, envBindings } from './env-var.decorator';
 
 export class ConfigError extends Error {
   constructor(
@@ -15,7 +15,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** The declared type, or, when the field has no annotation (`port = 5000`), its default's type. */
-function fieldType(cls: Function, property: string, fallback: unknown): unknown {
+function fieldType(cls: AnyClass, property: string, fallback: unknown): unknown {
   const declared: unknown = Reflect.getMetadata('design:type', cls.prototype, property);
   if (declared === Number || declared === Boolean || declared === String) return declared;
   if (typeof fallback === 'number') return Number;
@@ -66,7 +66,7 @@ export function loadConfig<T extends object>(service: string, cls: new () => T, 
 /** For the start-up log: each variable and its effective value, secrets masked. */
 export function describeConfig(config: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const binding of envBindings(config.constructor)) {
+  for (const binding of envBindings(config.constructor as AnyClass)) {
     out[binding.name] = binding.secret ? '***' : (config as Record<string, unknown>)[binding.property];
   }
   return out;

@@ -15,12 +15,16 @@ export function createPinoLogger(service: string, level: LogLevel, bindings: Rec
   );
 }
 
+/** Nest's start-up chatter (one line per module and route) is debug detail, not news. */
+const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+
 /** Nest's LoggerService on pino: Nest's own messages and ours share one structured stream. */
 export class PinoNestLogger implements LoggerService {
   constructor(readonly pino: Pino) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && BOOT_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.write('error', message, rest);
