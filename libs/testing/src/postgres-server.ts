@@ -33,18 +33,19 @@ export async function startPostgres(): Promise<PostgresHandle> {
   if (!bin) throw new Error('PostgreSQL server not installed: apt-get install postgresql (the test setup in .ci/run does it)');
   const dir = await makeTempDir('silo-pg-');
   const data = join(dir.path, 'data');
-  const asRoot = process.getuid?.() === 0;
-  const wrap = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir.path, uid, gid);
+  // The server refuses to run as root: as root, run it (directly, so signals reach it) as `postgres`.
+  let user: { uid: number; gid: number } | undefined;
+  if (process.getuid?.() === 0) {
+    user = {
+      uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+      gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+    };
+    chownSync(dir.path, user.uid, user.gid);
   }
-  const [initCmd, initArgs] = wrap(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...user });
   const port = await freePort();
-  const [cmd, args] = wrap(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path, '-c', 'fsync=off']);
-  const child = track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path, '-c', 'fsync=off'];
+  const child = track(spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user }));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const psql = join(bin, 'psql');
