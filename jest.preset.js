@@ -28,6 +28,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|test).ts'],
-  testTimeout: 30000,
+  setupFilesAfterEnv: [path.join(root, 'jest.setup.js')],
   setupFiles: ['reflect-metadata'],
 };

@@ -49,6 +49,7 @@ describe('api (real NATS; stand-in services)', () => {
     standIn(nc, Subjects.health('node-agent'), 'node-agent', 'node-b', 'pass');
     standIn(nc, Subjects.health('node-agent'), 'node-agent', 'node-a', 'pass');
     // no scheduler: it must show as unreachable
+    await nc.flush();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     api = await bootstrapService({

@@ -39,6 +39,7 @@ describe('node agent (real NATS)', () => {
         msg.respond(encoder.encode(JSON.stringify(reply)));
       },
     });
+    await nc.flush();
     const runtime = join(home.path, 'fake-runtime');
     writeFileSync(runtime, '#!/bin/sh\necho "silo-runtime version 9.9.9"\n');
     chmodSync(runtime, 0o755);

@@ -37,6 +37,19 @@ export class SiloNatsServer extends ServerNats {
     };
   }
 
+  /**
+   * Subscribes, then flushes: "started" means the server has registered every subscription, so a
+   * request sent right after from another connection is not lost.
+   */
+  override start(callback: (err?: unknown) => void): void {
+    super.start(() => {
+      this.connection.ready().then(
+        (nc) => nc.flush().then(() => callback(), callback),
+        callback,
+      );
+    });
+  }
+
   /** Connection status is logged once, by NatsConnectionService. */
   override async handleStatusUpdates(): Promise<void> {}
 }
