@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceKitModule } from '@silo/service-kit';
-import { AdminCredentialsStore } from './auth/admin-credentials.store';
+import { AdminCredentialsStore } from '@silo/service-kit';
 import { CredentialsIndicator } from './auth/credentials.indicator';
 import { ApiConfig } from './config/api.config';
 import { StatusModule } from './status/status.module';

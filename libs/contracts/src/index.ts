@@ -6,3 +6,4 @@ export * from './health/health.contract';
 export * from './node-register/node-register.contract';
 export * from './node-list/node-list.contract';
 export * from './status/status.contract';
+export * from './layer-store/layer-store.contract';

@@ -11,6 +11,13 @@ export const Subjects = {
   nodeRegister: 'silo.scheduler.node.register',
   nodeList: 'silo.scheduler.node.list',
   nodeRegisteredEvent: 'silo.scheduler.node-registered',
+  blobStat: 'silo.layer-store.blob.stat',
+  blobDelete: 'silo.layer-store.blob.delete',
+  blobList: 'silo.layer-store.blob.list',
+  storeUsage: 'silo.layer-store.usage',
+  uploadPurge: 'silo.layer-store.upload.purge',
+  registryPushedEvent: 'silo.registry.pushed',
+  registryDeletedEvent: 'silo.registry.deleted',
 } as const;
 
 /** The queue group a service's replicas share for its commands. */

@@ -3,3 +3,4 @@ export * from './quantity';
 export * from './digest';
 export * from './error-codes';
 export * from './silo-error';
+export * from './url-signature';

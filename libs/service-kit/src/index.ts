@@ -17,3 +17,5 @@ export * from './version';
 export * from './service-identity';
 export * from './service-kit.module';
 export * from './bootstrap/bootstrap-service';
+export * from './secrets/secret-store';
+export * from './credentials/admin-credentials.store';

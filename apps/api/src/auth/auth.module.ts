@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiConfig } from '../config/api.config';
-import { AdminCredentials, AdminCredentialsStore } from './admin-credentials.store';
+import { AdminCredentials, AdminCredentialsStore } from '@silo/service-kit';
 import { AuthService } from './auth.service';
 import { BasicAuthGuard } from './basic-auth.guard';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { AdminCredentials } from './admin-credentials.store';
+import { AdminCredentials } from '@silo/service-kit';
 
 export interface Principal {
   username: string;

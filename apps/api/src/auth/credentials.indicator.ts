@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { access, constants } from 'node:fs/promises';
-import { AdminCredentialsStore } from './admin-credentials.store';
+import { AdminCredentialsStore } from '@silo/service-kit';
 
 /** The admin credentials file exists and is readable (users log in with it). */
 @Injectable()
