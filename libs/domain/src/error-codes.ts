@@ -22,6 +22,20 @@ export const ErrorCodes = {
   TIMEOUT: define('TIMEOUT', 'the service did not answer in time', 504),
   UNAVAILABLE: define('UNAVAILABLE', 'the service is unavailable', 503),
   INTERNAL: define('INTERNAL', 'internal error', 500),
+  // OCI Distribution Specification v1.1 error codes (registry and layer store).
+  BLOB_UNKNOWN: define('BLOB_UNKNOWN', 'blob unknown to registry', 404),
+  BLOB_UPLOAD_INVALID: define('BLOB_UPLOAD_INVALID', 'blob upload invalid', 400),
+  BLOB_UPLOAD_UNKNOWN: define('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', 404),
+  DIGEST_INVALID: define('DIGEST_INVALID', 'provided digest did not match uploaded content', 400),
+  MANIFEST_BLOB_UNKNOWN: define('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest or blob unknown to registry', 400),
+  MANIFEST_INVALID: define('MANIFEST_INVALID', 'manifest invalid', 400),
+  MANIFEST_UNKNOWN: define('MANIFEST_UNKNOWN', 'manifest unknown to registry', 404),
+  NAME_INVALID: define('NAME_INVALID', 'invalid repository name', 400),
+  NAME_UNKNOWN: define('NAME_UNKNOWN', 'repository name not known to registry', 404),
+  SIZE_INVALID: define('SIZE_INVALID', 'provided length did not match content length', 400),
+  UNSUPPORTED: define('UNSUPPORTED', 'the operation is unsupported', 405),
+  TOOMANYREQUESTS: define('TOOMANYREQUESTS', 'too many requests', 429),
+  RANGE_INVALID: define('RANGE_INVALID', 'requested range not satisfiable', 416),
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -12,6 +12,8 @@ export class SiloError extends Error {
     readonly code: ErrorCode,
     message: string = ErrorCodes[code].message,
     readonly details?: ErrorDetails,
+    /** Overrides the registry's HTTP status where a protocol says so (e.g. 413 for a too-large manifest). */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = new.target.name;

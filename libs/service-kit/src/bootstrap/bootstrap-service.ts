@@ -19,6 +19,11 @@ export interface BootstrapOptions<C extends BaseServiceConfig> {
    * subjects are per instance (the node agent) or broadcast.
    */
   queue?: string | false;
+  /**
+   * Nest's JSON/urlencoded body parsers (default on). Off for services that stream request bodies
+   * themselves (registry, layer store).
+   */
+  bodyParser?: boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -70,7 +75,7 @@ export async function bootstrapService<C extends BaseServiceConfig>(options: Boo
   const config = loadConfigOrExit(options.service, options.configClass, options.env ?? process.env);
   const pino = createPinoLogger(options.service, config.logLevel);
   const logger = new PinoNestLogger(pino);
-  const app = await NestFactory.create(options.module(config), { logger, abortOnError: false });
+  const app = await NestFactory.create(options.module(config), { logger, abortOnError: false, bodyParser: options.bodyParser ?? true });
   const connection = app.get(NatsConnectionService);
   const queue = options.queue === false ? undefined : (options.queue ?? queueGroup(options.service));
   app.connectMicroservice({ strategy: new SiloNatsServer(connection, { queue }) }, { inheritAppConfig: true });

@@ -18,7 +18,7 @@ const HTTP_CODES: Record<number, string> = {
 /** Maps any exception to Silo's `{ code, message, details }` body and an HTTP status. */
 export function toErrorBody(exception: unknown): { status: number; body: RpcErrorBody } {
   if (exception instanceof SiloError) {
-    return { status: describeError(exception.code).httpStatus, body: exception.toJSON() };
+    return { status: exception.httpStatus ?? describeError(exception.code).httpStatus, body: exception.toJSON() };
   }
   if (exception instanceof RpcException) {
     const error = exception.getError();
