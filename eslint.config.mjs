@@ -45,13 +45,14 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-empty-function': 'off',
       'no-console': 'error',
+      // Regex captures and checked lookups read better with `!` than with dead branches.
+      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   {
     files: TEST_FILES,
     rules: {
       '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints }],
-      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
 ];

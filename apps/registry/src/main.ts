@@ -7,4 +7,6 @@ void bootstrapService({
   configClass: RegistryConfig,
   module: (config) => RegistryModule.forRoot(config),
   httpPort: (config) => config.port,
+  // Blob and manifest bodies are streamed and checked by the distribution API itself.
+  bodyParser: false,
 });

@@ -24,6 +24,7 @@ describe('registry service (HTTP + NATS)', () => {
       configClass: RegistryConfig,
       module: (config) => RegistryModule.forRoot(config),
       httpPort: (config) => config.port,
+      bodyParser: false,
       env: { SILO_HOME: home.path, SILO_NATS_URL: nats.url, SILO_LOG_LEVEL: 'fatal', SILO_REGISTRY_PORT: String(port), SILO_BIND_HOST: '127.0.0.1' },
     });
   });

@@ -1,10 +1,22 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseIndicator, PersistenceModule } from '@silo/persistence';
-import { DiskWritableIndicator, ServiceKitModule } from '@silo/service-kit';
+import { DiskWritableIndicator, SecretStore, ServiceKitModule } from '@silo/service-kit';
 import { join } from 'node:path';
+import { RegistryAuthService } from './auth/auth.service';
+import { TokenService } from './auth/token.service';
+import { BlobUploadService } from './blobs/blob-upload.service';
+import { BlobService } from './blobs/blob.service';
 import { RegistryConfig } from './config/registry.config';
+import { DistributionController } from './distribution/distribution.controller';
+import { RegistryEvents } from './events/registry-events';
+import { ManifestService } from './manifests/manifest.service';
+import { ReferrersService } from './manifests/referrers.service';
+import { REGISTRY_ENTITIES } from './metadata/entities';
+import { RegistryMetadata, TypeOrmRegistryMetadata } from './metadata/registry-metadata';
 import { REGISTRY_MIGRATIONS } from './migrations';
-import { RepositoryEntity } from './repositories/repository.entity';
+import { RepositoryListingService } from './repositories/repository-listing.service';
+import { BlobStore } from './storage/blob-store';
+import { HttpBlobStore } from './storage/http-blob-store';
 
 @Module({})
 export class RegistryModule {
@@ -16,7 +28,7 @@ export class RegistryModule {
           service: 'registry',
           home: config.home,
           databaseUrl: config.databaseUrl,
-          entities: [RepositoryEntity],
+          entities: REGISTRY_ENTITIES,
           migrations: REGISTRY_MIGRATIONS,
         }),
         ServiceKitModule.forRoot({
@@ -25,6 +37,27 @@ export class RegistryModule {
           http: true,
           indicators: [DatabaseIndicator, new DiskWritableIndicator(join(config.home, 'registry'))],
         }),
+      ],
+      controllers: [DistributionController],
+      providers: [
+        { provide: RegistryMetadata, useClass: TypeOrmRegistryMetadata },
+        {
+          provide: BlobStore,
+          useFactory: () =>
+            new HttpBlobStore({
+              baseUrl: config.layerStoreUrl,
+              secret: new SecretStore(config.home).getOrCreate('layer-store-signing'),
+              signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+            }),
+        },
+        TokenService,
+        RegistryAuthService,
+        BlobService,
+        BlobUploadService,
+        ManifestService,
+        ReferrersService,
+        RepositoryListingService,
+        RegistryEvents,
       ],
     };
   }

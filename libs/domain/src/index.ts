@@ -4,3 +4,4 @@ export * from './digest';
 export * from './error-codes';
 export * from './silo-error';
 export * from './url-signature';
+export * from './image-reference';

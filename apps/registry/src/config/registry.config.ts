@@ -1,5 +1,7 @@
 import { BaseServiceConfig, EnvVar } from '@silo/service-kit';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+
+const URL_OPTIONS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
 export class RegistryConfig extends BaseServiceConfig {
   /** OCI Distribution API port. */
@@ -14,4 +16,50 @@ export class RegistryConfig extends BaseServiceConfig {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL, or empty for SQLite' })
   databaseUrl?: string;
+
+  /** How clients reach the registry (token realm); default: from each request's Host header. */
+  @EnvVar('SILO_REGISTRY_PUBLIC_URL')
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  publicUrl?: string;
+
+  /** The `service` of the token flow (the JWT audience). */
+  @EnvVar('SILO_REGISTRY_SERVICE')
+  @IsString()
+  @MinLength(1)
+  serviceName = 'silo-registry';
+
+  @EnvVar('SILO_REGISTRY_TOKEN_TTL_SECONDS')
+  @IsInt()
+  @Min(30)
+  @Max(86_400)
+  tokenTtlSeconds = 900;
+
+  /** The layer store's data plane, as the registry reaches it. */
+  @EnvVar('SILO_LAYER_STORE_URL')
+  @IsUrl(URL_OPTIONS)
+  layerStoreUrl = 'http://127.0.0.1:7071';
+
+  /** The layer store as clients reach it (blob redirects); default: the request's host, store's port. */
+  @EnvVar('SILO_LAYER_STORE_PUBLIC_URL')
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  layerStorePublicUrl?: string;
+
+  /** `redirect`: blob GET answers 307 to a signed layer-store URL; `proxy`: the registry streams it. */
+  @EnvVar('SILO_REGISTRY_BLOB_DELIVERY')
+  @IsIn(['redirect', 'proxy'])
+  blobDelivery: 'redirect' | 'proxy' = 'redirect';
+
+  @EnvVar('SILO_SIGNED_URL_TTL_SECONDS')
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  signedUrlTtlSeconds = 300;
+
+  /** GC never sweeps a blob uploaded, mounted or referenced more recently than this. */
+  @EnvVar('SILO_REGISTRY_GC_GRACE_SECONDS')
+  @IsInt()
+  @Min(0)
+  gcGraceSeconds = 3600;
 }

@@ -59,6 +59,12 @@ export class AdminCredentialsStore {
     return stored;
   }
 
+  /** The credentials if the file exists (never creates or rewrites it); for services that only verify. */
+  tryRead(): AdminCredentials | undefined {
+    if (!existsSync(this.path)) return undefined;
+    return this.read();
+  }
+
   private read(): AdminCredentials {
     let parsed: Partial<AdminCredentials>;
     try {

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { AdminCredentialsStore } from '@silo/service-kit';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { RegistryConfig } from '../config/registry.config';
+import { RegistryMetadata } from '../metadata/registry-metadata';
+import { Action, ANONYMOUS, formatScope, grants, parseScope, Principal, ResourceAccess } from './access';
+import { allowedActions, canListCatalog } from './access-policy';
+import { AccessDenied, AuthenticationRequired } from './errors/auth.errors';
+import { IssuedToken, TokenService } from './token.service';
+
+/** Who made a request and what they may do: from Basic credentials or a Bearer token. */
+export interface Caller {
+  principal: Principal;
+  /** Set for Bearer tokens: the token's grants bound what the principal may do. */
+  tokenAccess?: ResourceAccess[];
+  /** The request carried credentials that did not verify. */
+  rejected?: string;
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest();
+const same = (a: string, b: string) => timingSafeEqual(sha(a), sha(b));
+
+@Injectable()
+export class RegistryAuthService {
+  private readonly adminStore: AdminCredentialsStore;
+
+  constructor(
+    private readonly config: RegistryConfig,
+    private readonly tokens: TokenService,
+    private readonly metadata: RegistryMetadata,
+  ) {
+    this.adminStore = new AdminCredentialsStore(config.home);
+  }
+
+  /** Checks username and password (the generated admin today; users and robots next). */
+  verifyPassword(username: string, password: string): Principal | undefined {
+    const admin = this.adminStore.tryRead();
+    if (admin && same(username, admin.username) && same(password, admin.password)) return { kind: 'admin', name: admin.username };
+    return undefined;
+  }
+
+  async identify(authorization: string | undefined): Promise<Caller> {
+    if (!authorization) return { principal: ANONYMOUS };
+    const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
+    if (scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const principal = colon > 0 ? this.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined;
+      return principal ? { principal } : { principal: ANONYMOUS, rejected: 'invalid username or password' };
+    }
+    if (scheme?.toLowerCase() === 'bearer') {
+      const verified = await this.tokens.verify(value);
+      if (!verified) return { principal: ANONYMOUS, rejected: 'invalid or expired token' };
+      return { principal: { kind: verified.kind, name: verified.subject }, tokenAccess: verified.access };
+    }
+    return { principal: ANONYMOUS, rejected: `unsupported authorization scheme ${scheme}` };
+  }
+
+  /** What `caller` may do on `repository` right now. */
+  async permitted(caller: Caller, repository: string): Promise<Set<Action>> {
+    const repo = await this.metadata.repository(repository);
+    const allowed = allowedActions(caller.principal, repository, repo ? { isPublic: repo.isPublic } : undefined);
+    if (!caller.tokenAccess) return allowed;
+    return new Set([...allowed].filter((action) => grants(caller.tokenAccess ?? [], repository, action)));
+  }
+
+  /**
+   * Throws unless all actions are permitted: 401 with the token-flow challenge for exactly these
+   * actions when the client could do better by authenticating (anonymous, bad credentials, or a
+   * token that lacks a scope its holder could get), 403 DENIED otherwise.
+   */
+  async require(caller: Caller, repository: string, actions: Action[], base: string): Promise<void> {
+    const permitted = await this.permitted(caller, repository);
+    if (actions.every((a) => permitted.has(a))) return;
+    const scope = formatScope({ type: 'repository', name: repository, actions });
+    const reauthenticate =
+      caller.principal.kind === 'anonymous' ||
+      caller.rejected !== undefined ||
+      (caller.tokenAccess !== undefined && (await this.wouldAllow(caller.principal, repository, actions)));
+    if (reauthenticate) {
+      throw new AuthenticationRequired(this.challenge(base, scope), caller.rejected ?? 'authentication required', { repository, actions });
+    }
+    throw new AccessDenied(`${caller.principal.name} may not ${actions.join(',')} ${repository}`, { repository, actions });
+  }
+
+  /** For `/v2/` itself and the catalog: any valid credentials. */
+  requireAuthenticated(caller: Caller, base: string, scope?: string): void {
+    if (caller.principal.kind !== 'anonymous' && !caller.rejected) return;
+    throw new AuthenticationRequired(this.challenge(base, scope), caller.rejected ?? 'authentication required');
+  }
+
+  canListCatalog(caller: Caller): boolean {
+    return canListCatalog(caller.principal);
+  }
+
+  /** The token endpoint: grants the intersection of what is asked and what is allowed. */
+  async issueToken(caller: Caller, scopes: string[]): Promise<IssuedToken> {
+    const granted: ResourceAccess[] = [];
+    for (const text of scopes) {
+      const asked = parseScope(text);
+      if (!asked || asked.type !== 'repository') continue;
+      const allowed = await this.permitted({ principal: caller.principal }, asked.name);
+      const wanted = asked.actions.includes('*') ? ['pull', 'push', 'delete'] : asked.actions;
+      const actions = wanted.filter((a): a is Action => allowed.has(a as Action));
+      if (actions.length > 0) granted.push({ type: 'repository', name: asked.name, actions });
+    }
+    return this.tokens.issue(caller.principal, granted);
+  }
+
+  challenge(base: string, scope?: string): string {
+    const realm = `${this.config.publicUrl?.replace(/\/+$/, '') ?? base}/auth/token`;
+    return `Bearer realm="${realm}",service="${this.config.serviceName}"${scope ? `,scope="${scope}"` : ''}`;
+  }
+
+  private async wouldAllow(principal: Principal, repository: string, actions: Action[]): Promise<boolean> {
+    const permitted = await this.permitted({ principal }, repository);
+    return actions.every((a) => permitted.has(a));
+  }
+}

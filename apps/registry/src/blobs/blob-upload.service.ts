@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { SiloError } from '@silo/domain';
+import { Clock } from '@silo/service-kit';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { RegistryMetadata } from '../metadata/registry-metadata';
+import { BlobStore, CommittedBlob } from '../storage/blob-store';
+
+export class UploadUnknown extends SiloError {
+  constructor(id: string) {
+    super('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown (finished, cancelled or never started)`);
+  }
+}
+
+/** A chunk that does not start where the upload ends: the client is told where it does (416). */
+export class ChunkOutOfOrder extends SiloError {
+  constructor(readonly size: number) {
+    super('RANGE_INVALID', `the chunk does not start at the end of the upload (${size} bytes so far)`, { size }, 416);
+  }
+}
+
+export interface ChunkHeaders {
+  /** `Content-Range: start-end` of a chunked PATCH. */
+  contentRange?: string;
+  contentLength?: number;
+}
+
+/**
+ * Blob uploads (OCI "pushing blobs"): a session in the registry's database mapped to an upload in
+ * the layer store, so either can restart mid-push. Bytes stream through to the store, whose digest
+ * check decides whether a blob exists; only then is it recorded and linked.
+ */
+@Injectable()
+export class BlobUploadService {
+  constructor(
+    private readonly metadata: RegistryMetadata,
+    private readonly store: BlobStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(repository: string): Promise<string> {
+    const storeUploadId = await this.store.createUpload();
+    const id = randomUUID();
+    await this.metadata.createUpload({ id, repository, storeUploadId, startedAt: this.clock.now().toISOString() });
+    return id;
+  }
+
+  /** Single POST with `?digest=` and the whole blob as the body. */
+  async monolithic(repository: string, digest: string, body: Readable, length?: number): Promise<CommittedBlob> {
+    const storeUploadId = await this.store.createUpload();
+    try {
+      const blob = await this.store.commit(storeUploadId, digest, { stream: body, offset: 0, length });
+      await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString());
+      return blob;
+    } catch (err) {
+      await this.store.cancel(storeUploadId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async size(repository: string, id: string): Promise<number> {
+    const session = await this.session(repository, id);
+    return this.store.uploadSize(session.storeUploadId);
+  }
+
+  /** PATCH: streamed (no Content-Range: appended at the end) or chunked (must start at the end). */
+  async append(repository: string, id: string, body: Readable, headers: ChunkHeaders): Promise<number> {
+    const session = await this.session(repository, id);
+    let offset: number;
+    let length = headers.contentLength;
+    if (headers.contentRange !== undefined) {
+      const match = /^(?:bytes[ =])?(\d+)-(\d+)$/.exec(headers.contentRange.trim());
+      if (!match) throw new SiloError('BLOB_UPLOAD_INVALID', `invalid Content-Range "${headers.contentRange}"`, undefined, 416);
+      offset = Number(match[1]);
+      const end = Number(match[2]);
+      if (end < offset) throw new ChunkOutOfOrder(await this.store.uploadSize(session.storeUploadId));
+      if (length !== undefined && length !== end - offset + 1) {
+        throw new SiloError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${headers.contentRange}`);
+      }
+      length = end - offset + 1;
+    } else {
+      offset = await this.store.uploadSize(session.storeUploadId);
+    }
+    try {
+      return await this.store.append(session.storeUploadId, offset, body, length);
+    } catch (err) {
+      if (err instanceof SiloError && err.code === 'RANGE_INVALID') {
+        const size = (err.details as { size?: number } | undefined)?.size;
+        throw new ChunkOutOfOrder(typeof size === 'number' ? size : await this.store.uploadSize(session.storeUploadId));
+      }
+      throw err;
+    }
+  }
+
+  /** PUT `?digest=`: optional last chunk, then the store verifies and commits. */
+  async complete(repository: string, id: string, digest: string, body?: Readable, length?: number): Promise<CommittedBlob> {
+    const session = await this.session(repository, id);
+    let blob: CommittedBlob;
+    try {
+      if (body && length !== 0) {
+        const offset = await this.store.uploadSize(session.storeUploadId);
+        blob = await this.store.commit(session.storeUploadId, digest, { stream: body, offset, length });
+      } else {
+        blob = await this.store.commit(session.storeUploadId, digest);
+      }
+    } catch (err) {
+      // A digest mismatch ends the upload in the store; so it ends here.
+      if (err instanceof SiloError && (err.code === 'DIGEST_INVALID' || err.code === 'BLOB_UPLOAD_UNKNOWN')) {
+        await this.metadata.deleteUpload(id);
+      }
+      throw err;
+    }
+    await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString());
+    await this.metadata.deleteUpload(id);
+    return blob;
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    const session = await this.session(repository, id);
+    await this.store.cancel(session.storeUploadId);
+    await this.metadata.deleteUpload(id);
+  }
+
+  private async session(repository: string, id: string) {
+    const session = await this.metadata.upload(id);
+    if (!session || session.repository !== repository) throw new UploadUnknown(id);
+    return session;
+  }
+}

@@ -1,0 +1,79 @@
+import { describeError, SiloError } from '@silo/domain';
+import type { Request, Response } from 'express';
+import { AuthenticationRequired } from '../auth/errors/auth.errors';
+
+/** Scheme, host and port the client used: the base of Location headers and the token realm. */
+export function requestBase(req: Request): string {
+  return `${req.protocol}://${req.headers.host ?? `127.0.0.1:${req.socket.localPort}`}`;
+}
+
+/** The layer store as this client reaches it: same host, the store's port (unless configured). */
+export function publicStoreBase(req: Request, configured: string | undefined, internal: string): string {
+  if (configured) return configured;
+  const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+  return `${req.protocol}://${host}:${new URL(internal).port || '80'}`;
+}
+
+/** The path after `/v2`, not percent-decoded (grammar checks see exactly what was sent). */
+export function rawV2Path(req: Request): string {
+  const url = req.originalUrl ?? req.url;
+  const path = url.split('?', 1)[0] ?? '';
+  return path.replace(/^\/v2/, '');
+}
+
+export function headerValue(req: Request, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function contentLength(req: Request): number | undefined {
+  const raw = headerValue(req, 'content-length');
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new SiloError('SIZE_INVALID', `invalid Content-Length "${raw}"`);
+  return Number(raw);
+}
+
+/** Whether the request carries a body (Content-Length > 0 or chunked). */
+export function hasBody(req: Request): boolean {
+  const length = headerValue(req, 'content-length');
+  return (length !== undefined && length !== '0') || headerValue(req, 'transfer-encoding') !== undefined;
+}
+
+/** Reads a body up to `limit` bytes; beyond it, throws (the caller answers 413). */
+export async function readLimited(req: Request, limit: number): Promise<Buffer> {
+  const declared = contentLength(req);
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks);
+  if (declared !== undefined && body.length !== declared) throw new SiloError('SIZE_INVALID', `body has ${body.length} bytes, Content-Length said ${declared}`);
+  return body;
+}
+
+function tooLarge(limit: number): SiloError {
+  return new SiloError('SIZE_INVALID', `manifest exceeds the ${limit / (1024 * 1024)} MiB limit`, { limit }, 413);
+}
+
+/** Errors in the OCI shape: `{"errors":[{"code","message","detail"}]}`, with the challenge on 401. */
+export function sendOciError(res: Response, err: unknown, onUnexpected: (err: unknown) => void): void {
+  let status = 500;
+  let body: { code: string; message: string; detail?: unknown } = { code: 'UNKNOWN', message: 'internal error' };
+  if (err instanceof SiloError) {
+    status = err.httpStatus ?? describeError(err.code).httpStatus;
+    body = { code: err.code, message: err.message, ...(err.details !== undefined ? { detail: err.details } : {}) };
+    if (err instanceof AuthenticationRequired) res.setHeader('WWW-Authenticate', err.challenge);
+    if (err.code === 'UNAVAILABLE') status = 503;
+  } else {
+    onUnexpected(err);
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(status).json({ errors: [body] });
+}
