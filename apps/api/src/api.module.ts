@@ -3,6 +3,7 @@ import { ServiceKitModule } from '@silo/service-kit';
 import { AdminCredentialsStore } from '@silo/service-kit';
 import { CredentialsIndicator } from './auth/credentials.indicator';
 import { ApiConfig } from './config/api.config';
+import { RegistryOpsModule } from './registry/registry.module';
 import { StatusModule } from './status/status.module';
 
 @Module({})
@@ -18,6 +19,7 @@ export class ApiModule {
           indicators: [new CredentialsIndicator(new AdminCredentialsStore(config.home))],
         }),
         StatusModule,
+        RegistryOpsModule,
       ],
     };
   }

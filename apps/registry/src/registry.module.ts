@@ -9,6 +9,8 @@ import { BlobService } from './blobs/blob.service';
 import { RegistryConfig } from './config/registry.config';
 import { DistributionController } from './distribution/distribution.controller';
 import { RegistryEvents } from './events/registry-events';
+import { GarbageCollector } from './gc/garbage-collector.service';
+import { GcController } from './gc/gc.controller';
 import { ManifestService } from './manifests/manifest.service';
 import { ReferrersService } from './manifests/referrers.service';
 import { REGISTRY_ENTITIES } from './metadata/entities';
@@ -38,7 +40,7 @@ export class RegistryModule {
           indicators: [DatabaseIndicator, new DiskWritableIndicator(join(config.home, 'registry'))],
         }),
       ],
-      controllers: [DistributionController],
+      controllers: [DistributionController, GcController],
       providers: [
         { provide: RegistryMetadata, useClass: TypeOrmRegistryMetadata },
         {
@@ -58,6 +60,7 @@ export class RegistryModule {
         ReferrersService,
         RepositoryListingService,
         RegistryEvents,
+        GarbageCollector,
       ],
     };
   }

@@ -7,3 +7,4 @@ export * from './node-register/node-register.contract';
 export * from './node-list/node-list.contract';
 export * from './status/status.contract';
 export * from './layer-store/layer-store.contract';
+export * from './registry-gc/registry-gc.contract';

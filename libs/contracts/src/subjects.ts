@@ -16,6 +16,7 @@ export const Subjects = {
   blobList: 'silo.layer-store.blob.list',
   storeUsage: 'silo.layer-store.usage',
   uploadPurge: 'silo.layer-store.upload.purge',
+  registryGc: 'silo.registry.gc.run',
   registryPushedEvent: 'silo.registry.pushed',
   registryDeletedEvent: 'silo.registry.deleted',
 } as const;

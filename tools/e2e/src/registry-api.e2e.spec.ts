@@ -342,7 +342,7 @@ describe('registry: OCI Distribution API (real platform)', () => {
       const name = 'refs/fallback';
       const target = await registry.pushImage(name, 'base');
       await registry.pushImage(name, 'sig', { subject: { mediaType: OCI_MANIFEST, digest: target.digest, size: target.manifest.length } });
-      const list = await registry.request('GET', `/v2/${name}/referrers/${target.digest}?artifactType=application/vnd.oci.image.config.v1+json`);
+      const list = await registry.request('GET', `/v2/${name}/referrers/${target.digest}?artifactType=${encodeURIComponent('application/vnd.oci.image.config.v1+json')}`);
       expect(list.json<{ manifests: Array<{ artifactType: string }> }>().manifests).toEqual([
         expect.objectContaining({ artifactType: 'application/vnd.oci.image.config.v1+json' }),
       ]);

@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     SILO_NATS_URL: natsUrl,
     SILO_REGISTRY_PORT: String(config.registryPort),
     SILO_LAYER_STORE_PORT: String(config.layerStorePort),
+    SILO_LAYER_STORE_URL: `http://127.0.0.1:${config.layerStorePort}`,
     SILO_API_PORT: String(config.apiPort),
     SILO_PARENT_PID: String(process.pid),
   };

@@ -32,6 +32,16 @@ export class BlobService {
     return blob.size;
   }
 
+  /**
+   * A pusher checking whether the registry has a blob is about to reference it: the blob is kept
+   * out of GC for the grace period (written at most once per half period).
+   */
+  async touchForPush(digest: string): Promise<void> {
+    const now = this.clock.now();
+    const olderThan = new Date(now.getTime() - (this.config.gcGraceSeconds * 1000) / 2).toISOString();
+    await this.metadata.touch(digest, olderThan, now.toISOString());
+  }
+
   /** A 307 to a signed layer-store URL, or the store's response to stream through. */
   async deliver(repository: string, digest: string, publicStoreBase: string, range?: string, method: 'GET' | 'HEAD' = 'GET'): Promise<BlobDelivery> {
     const size = await this.size(repository, digest);

@@ -153,6 +153,7 @@ export class DistributionController {
     await this.require(caller, req, route.name, ['pull']);
     if (method === 'HEAD') {
       const size = await this.blobs.size(route.name, route.digest);
+      if ((await this.auth.permitted(caller, route.name)).has('push')) await this.blobs.touchForPush(route.digest);
       res.status(200).set({
         'Content-Length': String(size),
         'Content-Type': 'application/octet-stream',

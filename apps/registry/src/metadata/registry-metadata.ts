@@ -47,6 +47,8 @@ export abstract class RegistryMetadata {
   /** Links an existing blob (mount); false if the blob is not known. */
   abstract link(repository: string, digest: string, now: string): Promise<boolean>;
   abstract unlink(repository: string, digest: string): Promise<boolean>;
+  /** Refreshes a blob's touched time if it is older than `olderThan` (keeps it out of GC). */
+  abstract touch(digest: string, olderThan: string, now: string): Promise<void>;
 
   abstract createUpload(session: UploadSessionEntity): Promise<void>;
   abstract upload(id: string): Promise<UploadSessionEntity | null>;
@@ -153,6 +155,12 @@ export class TypeOrmRegistryMetadata extends RegistryMetadata {
 
   unlink(repository: string, digest: string): Promise<boolean> {
     return this.write(async (em) => ((await em.delete(RepositoryBlobEntity, { repository, digest })).affected ?? 0) > 0);
+  }
+
+  touch(digest: string, olderThan: string, now: string): Promise<void> {
+    return this.write(async (em) => {
+      await em.update(BlobEntity, { digest, touchedAt: LessThan(olderThan) }, { touchedAt: now });
+    });
   }
 
   createUpload(session: UploadSessionEntity): Promise<void> {
