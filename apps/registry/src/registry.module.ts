@@ -2,6 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseIndicator, PersistenceModule } from '@silo/persistence';
 import { DiskWritableIndicator, SecretStore, ServiceKitModule } from '@silo/service-kit';
 import { join } from 'node:path';
+import { AccountDirectory, TypeOrmAccountDirectory } from './accounts/account-directory';
+import { ACCOUNT_ENTITIES } from './accounts/account.entities';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsService } from './accounts/accounts.service';
+import { PasswordHasher } from './accounts/password-hasher';
+import { QuotaService } from './accounts/quota.service';
 import { RegistryAuthService } from './auth/auth.service';
 import { TokenService } from './auth/token.service';
 import { BlobUploadService } from './blobs/blob-upload.service';
@@ -14,6 +20,7 @@ import { GcController } from './gc/gc.controller';
 import { ManifestService } from './manifests/manifest.service';
 import { ReferrersService } from './manifests/referrers.service';
 import { REGISTRY_ENTITIES } from './metadata/entities';
+import { DatabaseWriter } from './metadata/database-writer';
 import { RegistryMetadata, TypeOrmRegistryMetadata } from './metadata/registry-metadata';
 import { REGISTRY_MIGRATIONS } from './migrations';
 import { RepositoryListingService } from './repositories/repository-listing.service';
@@ -30,7 +37,7 @@ export class RegistryModule {
           service: 'registry',
           home: config.home,
           databaseUrl: config.databaseUrl,
-          entities: REGISTRY_ENTITIES,
+          entities: [...REGISTRY_ENTITIES, ...ACCOUNT_ENTITIES],
           migrations: REGISTRY_MIGRATIONS,
         }),
         ServiceKitModule.forRoot({
@@ -40,9 +47,14 @@ export class RegistryModule {
           indicators: [DatabaseIndicator, new DiskWritableIndicator(join(config.home, 'registry'))],
         }),
       ],
-      controllers: [DistributionController, GcController],
+      controllers: [DistributionController, GcController, AccountsController],
       providers: [
+        DatabaseWriter,
         { provide: RegistryMetadata, useClass: TypeOrmRegistryMetadata },
+        { provide: AccountDirectory, useClass: TypeOrmAccountDirectory },
+        PasswordHasher,
+        QuotaService,
+        AccountsService,
         {
           provide: BlobStore,
           useFactory: () =>

@@ -8,3 +8,4 @@ export * from './node-list/node-list.contract';
 export * from './status/status.contract';
 export * from './layer-store/layer-store.contract';
 export * from './registry-gc/registry-gc.contract';
+export * from './registry-accounts/registry-accounts.contract';

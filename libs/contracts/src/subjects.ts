@@ -17,6 +17,12 @@ export const Subjects = {
   storeUsage: 'silo.layer-store.usage',
   uploadPurge: 'silo.layer-store.upload.purge',
   registryGc: 'silo.registry.gc.run',
+  accountCreate: 'silo.registry.account.create',
+  accountDelete: 'silo.registry.account.delete',
+  teamPut: 'silo.registry.team.put',
+  teamGet: 'silo.registry.team.get',
+  teamMemberSet: 'silo.registry.team.member.set',
+  repositoryVisibility: 'silo.registry.repository.visibility.set',
   registryPushedEvent: 'silo.registry.pushed',
   registryDeletedEvent: 'silo.registry.deleted',
 } as const;

@@ -5,3 +5,8 @@ export * from './nats-server';
 export * from './child-processes';
 export * from './find-executable';
 export * from './postgres-server';
+export * from './oci/oci-types';
+export * from './oci/oci-image-builder';
+export * from './oci/oci-layout';
+export * from './oci/skopeo';
+export * from './oci/distribution-registry';

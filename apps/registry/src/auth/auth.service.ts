@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AdminCredentialsStore } from '@silo/service-kit';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
+import { AccountDirectory } from '../accounts/account-directory';
+import { PasswordHasher } from '../accounts/password-hasher';
 import { RegistryMetadata } from '../metadata/registry-metadata';
 import { Action, ANONYMOUS, formatScope, grants, parseScope, Principal, ResourceAccess } from './access';
-import { allowedActions, canListCatalog } from './access-policy';
+import { allowedActions, canListCatalog, namespaceOf } from './access-policy';
 import { AccessDenied, AuthenticationRequired } from './errors/auth.errors';
 import { IssuedToken, TokenService } from './token.service';
 
@@ -28,15 +30,19 @@ export class RegistryAuthService {
     private readonly config: RegistryConfig,
     private readonly tokens: TokenService,
     private readonly metadata: RegistryMetadata,
+    private readonly directory: AccountDirectory,
+    private readonly hasher: PasswordHasher,
   ) {
     this.adminStore = new AdminCredentialsStore(config.home);
   }
 
-  /** Checks username and password (the generated admin today; users and robots next). */
-  verifyPassword(username: string, password: string): Principal | undefined {
+  /** Checks username and password: the generated admin, then users and robot tokens. */
+  async verifyPassword(username: string, password: string): Promise<Principal | undefined> {
     const admin = this.adminStore.tryRead();
-    if (admin && same(username, admin.username) && same(password, admin.password)) return { kind: 'admin', name: admin.username };
-    return undefined;
+    if (admin && same(username, admin.username)) return same(password, admin.password) ? { kind: 'admin', name: admin.username } : undefined;
+    const account = await this.directory.account(username);
+    if (!account || !(await this.hasher.verify(password, account.secretHash))) return undefined;
+    return { kind: account.kind, name: account.name };
   }
 
   async identify(authorization: string | undefined): Promise<Caller> {
@@ -45,12 +51,16 @@ export class RegistryAuthService {
     if (scheme?.toLowerCase() === 'basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      const principal = colon > 0 ? this.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined;
+      const principal = colon > 0 ? await this.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined;
       return principal ? { principal } : { principal: ANONYMOUS, rejected: 'invalid username or password' };
     }
     if (scheme?.toLowerCase() === 'bearer') {
       const verified = await this.tokens.verify(value);
       if (!verified) return { principal: ANONYMOUS, rejected: 'invalid or expired token' };
+      // A deleted account's tokens stop working at once, not when they expire.
+      if ((verified.kind === 'user' || verified.kind === 'robot') && !(await this.directory.account(verified.subject))) {
+        return { principal: ANONYMOUS, rejected: 'the account behind this token no longer exists' };
+      }
       return { principal: { kind: verified.kind, name: verified.subject }, tokenAccess: verified.access };
     }
     return { principal: ANONYMOUS, rejected: `unsupported authorization scheme ${scheme}` };
@@ -59,7 +69,10 @@ export class RegistryAuthService {
   /** What `caller` may do on `repository` right now. */
   async permitted(caller: Caller, repository: string): Promise<Set<Action>> {
     const repo = await this.metadata.repository(repository);
-    const allowed = allowedActions(caller.principal, repository, repo ? { isPublic: repo.isPublic } : undefined);
+    const team = namespaceOf(repository);
+    const role =
+      team && (caller.principal.kind === 'user' || caller.principal.kind === 'robot') ? await this.directory.role(team, caller.principal.name) : undefined;
+    const allowed = allowedActions(caller.principal, { isPublic: repo?.isPublic ?? false, role });
     if (!caller.tokenAccess) return allowed;
     return new Set([...allowed].filter((action) => grants(caller.tokenAccess ?? [], repository, action)));
   }

@@ -3,6 +3,7 @@ import { SiloError } from '@silo/domain';
 import { Clock } from '@silo/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { QuotaService } from '../accounts/quota.service';
 import { RegistryMetadata } from '../metadata/registry-metadata';
 import { BlobStore, CommittedBlob } from '../storage/blob-store';
 
@@ -36,9 +37,11 @@ export class BlobUploadService {
     private readonly metadata: RegistryMetadata,
     private readonly store: BlobStore,
     private readonly clock: Clock,
+    private readonly quota: QuotaService,
   ) {}
 
   async start(repository: string): Promise<string> {
+    await this.quota.admit(repository);
     const storeUploadId = await this.store.createUpload();
     const id = randomUUID();
     await this.metadata.createUpload({ id, repository, storeUploadId, startedAt: this.clock.now().toISOString() });
@@ -47,9 +50,11 @@ export class BlobUploadService {
 
   /** Single POST with `?digest=` and the whole blob as the body. */
   async monolithic(repository: string, digest: string, body: Readable, length?: number): Promise<CommittedBlob> {
+    await this.quota.admit(repository);
     const storeUploadId = await this.store.createUpload();
     try {
       const blob = await this.store.commit(storeUploadId, digest, { stream: body, offset: 0, length });
+      await this.quota.check(repository, blob.digest, blob.size);
       await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString());
       return blob;
     } catch (err) {
@@ -108,6 +113,13 @@ export class BlobUploadService {
       if (err instanceof SiloError && (err.code === 'DIGEST_INVALID' || err.code === 'BLOB_UPLOAD_UNKNOWN')) {
         await this.metadata.deleteUpload(id);
       }
+      throw err;
+    }
+    try {
+      // Over quota: the bytes stay unlinked (GC removes them) and the session ends.
+      await this.quota.check(repository, blob.digest, blob.size);
+    } catch (err) {
+      await this.metadata.deleteUpload(id);
       throw err;
     }
     await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString());

@@ -3,6 +3,7 @@ import { SiloError } from '@silo/domain';
 import { Clock } from '@silo/service-kit';
 import type { IncomingMessage } from 'node:http';
 import { RegistryConfig } from '../config/registry.config';
+import { QuotaService } from '../accounts/quota.service';
 import { RegistryMetadata } from '../metadata/registry-metadata';
 import { BlobStore } from '../storage/blob-store';
 
@@ -22,6 +23,7 @@ export class BlobService {
     private readonly store: BlobStore,
     private readonly config: RegistryConfig,
     private readonly clock: Clock,
+    private readonly quota: QuotaService,
   ) {}
 
   /** Size of a blob linked in the repository (answered from metadata alone). */
@@ -52,6 +54,9 @@ export class BlobService {
   /** Cross-repository mount: links the blob if `from` has it; false when it cannot. */
   async mount(repository: string, digest: string, from: string): Promise<boolean> {
     if (!(await this.metadata.isLinked(from, digest))) return false;
+    const blob = await this.metadata.blob(digest);
+    if (!blob) return false;
+    await this.quota.check(repository, digest, blob.size);
     return this.metadata.link(repository, digest, this.clock.now().toISOString());
   }
 

@@ -1,8 +1,11 @@
 import { openDataSource } from '@silo/persistence';
 import { findPostgresBin, makeTempDir, startPostgres } from '@silo/testing';
 import { DataSource } from 'typeorm';
+import { TypeOrmAccountDirectory } from '../accounts/account-directory';
+import { ACCOUNT_ENTITIES } from '../accounts/account.entities';
 import { REGISTRY_MIGRATIONS } from '../migrations';
 import { REGISTRY_ENTITIES } from './entities';
+import { DatabaseWriter } from './database-writer';
 import { TypeOrmRegistryMetadata } from './registry-metadata';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
@@ -15,7 +18,7 @@ type Backend = { open(): Promise<DataSource>; close(): Promise<void> };
 async function sqlite(): Promise<Backend> {
   const dir = await makeTempDir();
   return {
-    open: () => openDataSource({ service: 'registry', home: dir.path, entities: REGISTRY_ENTITIES, migrations: REGISTRY_MIGRATIONS }),
+    open: () => openDataSource({ service: 'registry', home: dir.path, entities: [...REGISTRY_ENTITIES, ...ACCOUNT_ENTITIES], migrations: REGISTRY_MIGRATIONS }),
     close: () => dir.cleanup(),
   };
 }
@@ -23,7 +26,7 @@ async function sqlite(): Promise<Backend> {
 async function postgres(): Promise<Backend> {
   const pg = await startPostgres();
   return {
-    open: () => openDataSource({ service: 'registry', home: '/nonexistent', databaseUrl: pg.url, entities: REGISTRY_ENTITIES, migrations: REGISTRY_MIGRATIONS }),
+    open: () => openDataSource({ service: 'registry', home: '/nonexistent', databaseUrl: pg.url, entities: [...REGISTRY_ENTITIES, ...ACCOUNT_ENTITIES], migrations: REGISTRY_MIGRATIONS }),
     close: () => pg.stop(),
   };
 }
@@ -41,7 +44,7 @@ describe.each(backends)('registry metadata on %s', (_name, make) => {
   beforeAll(async () => {
     backend = await make();
     db = await backend.open();
-    meta = new TypeOrmRegistryMetadata(db);
+    meta = new TypeOrmRegistryMetadata(db, new DatabaseWriter(db));
   }, 60_000);
 
   afterAll(async () => {
@@ -122,6 +125,25 @@ describe.each(backends)('registry metadata on %s', (_name, make) => {
     expect(await meta.setPublic('team/a', true)).toBe(true);
     expect((await meta.repository('team/a'))?.isPublic).toBe(true);
     expect(await meta.setPublic('nope', true)).toBe(false);
+  });
+
+  it('accounts, teams, roles and quota usage counted once per blob per team', async () => {
+    const directory = new TypeOrmAccountDirectory(db, new DatabaseWriter(db));
+    await directory.putTeam('acme', 1000, T0);
+    expect((await directory.putTeam('acme', undefined, T1)).quotaBytes).toBe(1000);
+    expect((await directory.putTeam('acme', 2000, T1)).quotaBytes).toBe(2000);
+    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0 }, { team: 'acme', role: 'push' })).toBe(true);
+    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0 })).toBe(false);
+    expect(await directory.role('acme', 'acme+ci')).toBe('push');
+    await meta.recordBlob('acme/one', d('a'), 300, T0);
+    await meta.recordBlob('acme/two', d('a'), 300, T0);
+    await meta.recordBlob('acme/two', d('b'), 50, T0);
+    await meta.recordBlob('acmex/other', d('c'), 999, T0);
+    expect(await directory.usage('acme')).toBe(350);
+    expect(await directory.counted('acme', d('a'))).toBe(true);
+    expect(await directory.counted('acme', d('c'))).toBe(false);
+    expect(await directory.deleteAccount('acme+ci')).toBe(true);
+    expect(await directory.role('acme', 'acme+ci')).toBeUndefined();
   });
 
   it('serialises concurrent writes safely', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, EntityManager, In, LessThan, MoreThan } from 'typeorm';
+import { DatabaseWriter } from './database-writer';
 import {
   BlobEntity,
   ManifestEntity,
@@ -80,33 +81,17 @@ export abstract class RegistryMetadata {
   abstract forgetBlobIfUnused(digest: string, cutoff: string): Promise<boolean>;
 }
 
-/**
- * SQLite (better-sqlite3) has one connection in TypeORM, shared by all callers: two transactions
- * in flight at once would interleave on it. Writes are therefore serialised here; PostgreSQL gets
- * real concurrent transactions.
- */
-class WriteLock {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
 @Injectable()
 export class TypeOrmRegistryMetadata extends RegistryMetadata {
-  private readonly lock = new WriteLock();
-  private readonly serialise: boolean;
-
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly writer: DatabaseWriter,
+  ) {
     super();
-    this.serialise = db.options.type === 'better-sqlite3';
   }
 
   private write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const run = () => this.db.transaction((em) => work(em));
-    return this.serialise ? this.lock.run(run) : run();
+    return this.writer.write(work);
   }
 
   repository(name: string) {
