@@ -7,4 +7,6 @@ void bootstrapService({
   configClass: LayerStoreConfig,
   module: (config) => LayerStoreModule.forRoot(config),
   httpPort: (config) => config.port,
+  // Blob bytes are streamed to and from the backend, never parsed or buffered.
+  bodyParser: false,
 });

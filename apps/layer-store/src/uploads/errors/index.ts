@@ -1,0 +1,2 @@
+export * from './invalid-upload-offset.error';
+export * from './upload-interrupted.error';
