@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerRegistryCommand } from './commands/registry.command';
 import { registerStatusCommand } from './commands/status.command';
 import { CliIo, processIo } from './output/io';
 
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       throw Object.assign(new Error(err.message), { exitCode: err.exitCode, commander: true });
     });
   registerStatusCommand(program, io);
+  registerRegistryCommand(program, io);
   return program;
 }
 

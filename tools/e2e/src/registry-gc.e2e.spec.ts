@@ -116,6 +116,17 @@ describe('registry: garbage collection and events (real platform)', () => {
     expect(await registry.pushBlob('gc/app', Buffer.from('never referenced'))).toBe(sha256('never referenced'));
   });
 
+  it('silo registry gc [--dry-run] reports through the api', async () => {
+    const { silo, platformEnv } = await import('./platform');
+    const dry = silo(['registry', 'gc', '--dry-run', '-o', 'json'], platformEnv(home.path, ports));
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, blobsSwept: expect.any(Number) });
+    const table = silo(['registry', 'gc'], platformEnv(home.path, ports));
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/REGISTRY GC\s+DONE/);
+    expect(table.stdout).toMatch(/bytes freed\s+\d+/);
+  });
+
   it('refuses a bad dryRun value', async () => {
     const res = await fetch(`http://127.0.0.1:${ports.api}/api/v1/registry/gc?dryRun=maybe`, { method: 'POST', headers: { authorization: registry.basic() } });
     expect(res.status).toBe(400);

@@ -18,14 +18,22 @@ export class ApiClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async get<T>(path: string): Promise<T> {
+  get<T>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
+  post<T>(path: string, timeoutMs?: number): Promise<T> {
+    return this.call<T>('POST', path, timeoutMs);
+  }
+
+  private async call<T>(method: string, path: string, timeoutMs = this.timeoutMs): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.target.username !== undefined && this.target.password !== undefined) {
       headers['authorization'] = `Basic ${Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64')}`;
     }
     let res: Response;
     try {
-      res = await fetch(`${this.target.apiUrl}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(`${this.target.apiUrl}${path}`, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.name : String(err));
       throw new ApiError(`cannot reach the api at ${this.target.apiUrl} (${cause}). Is Silo running? Start it with npm start.`);

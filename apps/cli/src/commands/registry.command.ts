@@ -1,0 +1,39 @@
+import type { RegistryGcReply } from '@silo/contracts';
+import { Command, Option } from 'commander';
+import { ApiClient } from '../api-client/api-client';
+import { resolveApiTarget } from '../context/local-context';
+import type { CliIo } from '../output/io';
+import { renderTable } from '../output/table';
+
+/** `silo registry gc [--dry-run]`: online garbage collection of the registry's blobs. */
+export function registerRegistryCommand(program: Command, io: CliIo): void {
+  const registry = program.command('registry').description('operate the image registry');
+  registry
+    .command('gc')
+    .description('delete blobs no manifest references (safe while pushes run)')
+    .option('--dry-run', 'only report what would be deleted')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options: { dryRun?: boolean; output: 'table' | 'json' }, command: Command) => {
+      const globals = command.optsWithGlobals<{ home?: string; api?: string }>();
+      try {
+        const client = new ApiClient(resolveApiTarget(globals, io.env, io.cwd));
+        const report = await client.post<RegistryGcReply>(`/api/v1/registry/gc?dryRun=${options.dryRun ? 'true' : 'false'}`, 600_000);
+        io.out(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderGc(report));
+      } catch (err) {
+        io.err(`silo: ${err instanceof Error ? err.message : String(err)}\n`);
+        io.exit(1);
+      }
+    });
+}
+
+export function renderGc(report: RegistryGcReply): string {
+  const rows = [
+    [report.dryRun ? 'blobs to sweep' : 'blobs swept', String(report.blobsSwept)],
+    [report.dryRun ? 'orphans to sweep' : 'orphans swept', String(report.orphansSwept)],
+    [report.dryRun ? 'bytes to free' : 'bytes freed', String(report.bytesFreed)],
+    ['abandoned uploads', String(report.uploadsPurged)],
+    ['kept (grace period)', String(report.keptInGrace)],
+    ['took', `${report.durationMs} ms`],
+  ];
+  return renderTable(['registry gc', report.dryRun ? 'dry run' : 'done'], rows);
+}
