@@ -45,7 +45,10 @@ function fakes() {
     createUpload: async (s: UploadSessionEntity) => void sessions.set(s.id, s),
     upload: async (id: string) => sessions.get(id) ?? null,
     deleteUpload: async (id: string) => void sessions.delete(id),
-    recordBlob: async (r: string, d: string, n: number) => void recorded.push([r, d, n]),
+    recordBlob: async (r: string, d: string, n: number, _now: string, endUpload?: string) => {
+      recorded.push([r, d, n]);
+      if (endUpload) sessions.delete(endUpload);
+    },
   } as unknown as RegistryMetadata;
   const quota = { admit: async () => undefined, check: async () => undefined } as unknown as QuotaService;
   const store = new MemoryStore();

@@ -122,8 +122,7 @@ export class BlobUploadService {
       await this.metadata.deleteUpload(id);
       throw err;
     }
-    await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString());
-    await this.metadata.deleteUpload(id);
+    await this.metadata.recordBlob(repository, blob.digest, blob.size, this.clock.now().toISOString(), id);
     return blob;
   }
 

@@ -120,6 +120,10 @@ describe.each(backends)('registry metadata on %s', (_name, make) => {
     expect((await meta.upload('00000000-0000-4000-8000-000000000001'))?.repository).toBe('team/d');
     await meta.deleteUpload('00000000-0000-4000-8000-000000000001');
     expect(await meta.upload('00000000-0000-4000-8000-000000000001')).toBeNull();
+    await meta.createUpload({ id: '00000000-0000-4000-8000-000000000002', repository: 'team/d', storeUploadId: 'y', startedAt: T0 });
+    await meta.recordBlob('team/d', d('7'), 3, T1, '00000000-0000-4000-8000-000000000002');
+    expect(await meta.upload('00000000-0000-4000-8000-000000000002')).toBeNull();
+    expect(await meta.isLinked('team/d', d('7'))).toBe(true);
     expect(await meta.listRepositories(undefined, 2)).toEqual(['team/a', 'team/b']);
     expect(await meta.listRepositories('team/b', 10)).toEqual(['team/c', 'team/d']);
     expect(await meta.setPublic('team/a', true)).toBe(true);

@@ -44,7 +44,7 @@ export abstract class RegistryMetadata {
   abstract blob(digest: string): Promise<BlobEntity | null>;
   abstract isLinked(repository: string, digest: string): Promise<boolean>;
   /** Records a committed blob and links it to the repository (creating the repository). */
-  abstract recordBlob(repository: string, digest: string, size: number, now: string): Promise<void>;
+  abstract recordBlob(repository: string, digest: string, size: number, now: string, endUpload?: string): Promise<void>;
   /** Links an existing blob (mount); false if the blob is not known. */
   abstract link(repository: string, digest: string, now: string): Promise<boolean>;
   abstract unlink(repository: string, digest: string): Promise<boolean>;
@@ -120,11 +120,13 @@ export class TypeOrmRegistryMetadata extends RegistryMetadata {
     return (await this.db.getRepository(RepositoryBlobEntity).countBy({ repository, digest })) > 0;
   }
 
-  recordBlob(repository: string, digest: string, size: number, now: string): Promise<void> {
+  /** One transaction (one fsync): the blob, its link, and the end of the upload session that made it. */
+  recordBlob(repository: string, digest: string, size: number, now: string, endUpload?: string): Promise<void> {
     return this.write(async (em) => {
       await this.ensureRepository(em, repository, now);
       await em.upsert(BlobEntity, { digest, size, createdAt: now, touchedAt: now }, ['digest']);
       await em.upsert(RepositoryBlobEntity, { repository, digest, createdAt: now }, ['repository', 'digest']);
+      if (endUpload) await em.delete(UploadSessionEntity, { id: endUpload });
     });
   }
 
