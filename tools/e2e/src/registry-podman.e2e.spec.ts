@@ -60,7 +60,7 @@ describe('registry: podman push and pull', () => {
   });
 
   afterAll(async () => {
-    podman(['system', 'reset', '--force']);
+    podman(['rmi', '--all', '--force']);
     await platform?.interrupt();
     await home?.cleanup();
     await work?.cleanup();
