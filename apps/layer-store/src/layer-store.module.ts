@@ -3,6 +3,8 @@ import { DiskWritableIndicator, ServiceKitModule } from '@silo/service-kit';
 import { BlobsModule } from './blobs/blobs.module';
 import { LayerStoreConfig } from './config/layer-store.config';
 import { ControlModule } from './control/control.module';
+import { BlobStoreIndicator } from './storage/blob-store.indicator';
+import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
 
 @Module({})
@@ -15,8 +17,9 @@ export class LayerStoreModule {
           service: 'layer-store',
           config,
           http: true,
-          indicators: [new DiskWritableIndicator(config.blobRoot, 'blob-store')],
+          indicators: [config.backend === 'filesystem' ? new DiskWritableIndicator(config.blobRoot, 'blob-store') : BlobStoreIndicator],
         }),
+        StorageModule,
         BlobsModule,
         UploadsModule,
         ControlModule,

@@ -1,10 +1,13 @@
 import { BaseServiceConfig, EnvVar } from '@silo/service-kit';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { join } from 'node:path';
 
-/** Where blob bytes are kept. A NATS JetStream object-store backend is planned. */
-export const BLOB_BACKENDS = ['filesystem'] as const;
+/** Where blob bytes are kept: files under the root, or a NATS JetStream object store. */
+export const BLOB_BACKENDS = ['filesystem', 'jetstream'] as const;
 export type BlobBackendKind = (typeof BLOB_BACKENDS)[number];
+
+export const JETSTREAM_STORAGE_TYPES = ['file', 'memory'] as const;
+export type JetStreamStorageType = (typeof JETSTREAM_STORAGE_TYPES)[number];
 
 export class LayerStoreConfig extends BaseServiceConfig {
   /** Data-plane HTTP port (blob bytes). */
@@ -25,6 +28,23 @@ export class LayerStoreConfig extends BaseServiceConfig {
   @EnvVar('SILO_LAYER_STORE_BACKEND')
   @IsIn(BLOB_BACKENDS)
   backend: BlobBackendKind = 'filesystem';
+
+  /** JetStream backend: the object-store bucket (stream `OBJ_<bucket>`; uploads in KV `<bucket>-uploads`). */
+  @EnvVar('SILO_LAYER_STORE_JETSTREAM_BUCKET')
+  @Matches(/^[a-zA-Z0-9_-]{1,64}$/, { message: 'must be a JetStream bucket name (letters, digits, - and _)' })
+  jetstreamBucket = 'silo-blobs';
+
+  /** JetStream backend: replicas of its streams (1 on one server; 3 or 5 in a NATS cluster). */
+  @EnvVar('SILO_LAYER_STORE_JETSTREAM_REPLICAS')
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  jetstreamReplicas = 1;
+
+  /** JetStream backend: `file` (durable) or `memory` storage. */
+  @EnvVar('SILO_LAYER_STORE_JETSTREAM_STORAGE')
+  @IsIn(JETSTREAM_STORAGE_TYPES)
+  jetstreamStorage: JetStreamStorageType = 'file';
 
   get blobRoot(): string {
     return this.root ?? join(this.home, 'layer-store');

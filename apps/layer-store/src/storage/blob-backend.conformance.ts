@@ -238,6 +238,30 @@ export function describeBlobBackendConformance(name: string, factory: () => Prom
         }
       });
 
+      it('reads byte ranges anywhere in a large blob written in uneven appends', async () => {
+        const data = randomBytes(3 * 1024 * 1024 + 4321);
+        const id = await backend.createUpload();
+        let offset = 0;
+        for (const size of [1, 65_535, 700_001, 1_048_576, 17]) {
+          offset = await backend.appendUpload(id, offset, source(...chunksOf(data.subarray(offset, offset + size), 50_000)));
+        }
+        await backend.appendUpload(id, offset, source(data.subarray(offset)));
+        const digest = (await backend.commitUpload(id, digestOf(data))).digest;
+        const last = data.length - 1;
+        const cases: Array<[number, number]> = [
+          [1, 1],
+          [65_535, 65_536],
+          [765_535, 765_537],
+          [1_000_000, 2_500_000],
+          [1_814_112, 1_814_130],
+          [last - 10, last],
+          [last, last],
+        ];
+        for (const [start, end] of cases) {
+          expectBytes(await readAll(await backend.openRead(digest, { start, end })), data.subarray(start, end + 1));
+        }
+      });
+
       it('refuses ranges outside the blob', async () => {
         const data = randomBytes(1000);
         const digest = await put(backend, data);

@@ -47,11 +47,12 @@ export interface PurgeResult {
 /**
  * Where blob bytes live: content-addressed blobs, and resumable uploads that become a blob only
  * once their digest is verified. The abstract class is the DI token; the filesystem backend is the
- * default, a NATS JetStream object-store backend is planned. Every implementation passes the one
- * conformance suite (`blob-backend.conformance.ts`).
+ * default, the NATS JetStream object-store backend (`SILO_LAYER_STORE_BACKEND=jetstream`) is for
+ * clusters. Every implementation passes the one conformance suite (`blob-backend.conformance.ts`).
  *
  * Errors are domain errors from `./errors`: BlobUnknown, UploadUnknown, UploadOffsetMismatch,
- * DigestMismatch, RangeNotSatisfiable, InvalidDigest.
+ * DigestMismatch, RangeNotSatisfiable, InvalidDigest, and BlobStoreUnavailable (503) when a
+ * backend's storage service cannot be reached.
  */
 export abstract class BlobBackend {
   /** Short name, reported by `silo.layer-store.usage` (`filesystem`, `jetstream`). */

@@ -1,3 +1,4 @@
+export * from './blob-store-unavailable.error';
 export * from './blob-unknown.error';
 export * from './digest-mismatch.error';
 export * from './invalid-digest.error';
