@@ -50,9 +50,10 @@ export class Platform {
     await waitFor(
       () => {
         if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${this.output}`);
-        return this.output.includes('Silo is up');
+        // the banner's last line: the credentials above it have been printed too
+        return this.output.includes('Silo is up') && this.output.includes('Stop it with: Ctrl-C');
       },
-      { timeoutMs: 90_000, intervalMs: 200, description: `"Silo is up" (output so far:\n${this.output.slice(-3000)})` },
+      { timeoutMs: 90_000, intervalMs: 200, description: `the "Silo is up" banner (output so far:\n${this.output.slice(-3000)})` },
     );
   }
 
