@@ -1,14 +1,14 @@
-import { DigestAlgorithm, DigestError, parseDigest, ParsedDigest } from '@silo/domain';
+import { DigestAlgorithm, ParsedDigest } from '@silo/domain';
 import { createHash, Hash, randomUUID } from 'node:crypto';
 import { createReadStream, Stats } from 'node:fs';
 import { FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobBackend, BlobInfo, BlobPage, ByteRange, CommittedBlob, DeleteResult, PurgeResult, StoreUsage } from './blob-backend';
-import { BlobUnknown, DigestMismatch, InvalidDigest, RangeNotSatisfiable, UploadOffsetMismatch, UploadUnknown } from './errors';
+import { checkUploadId, parseBlobDigest, UPLOAD_ID } from './blob-input';
+import { BlobUnknown, DigestMismatch, RangeNotSatisfiable, UploadOffsetMismatch, UploadUnknown } from './errors';
 import { KeyedMutex } from './keyed-mutex';
 
-const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** In lexical order of their digests (`sha256:` sorts before `sha512:`). */
 const ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sha512'];
 const ENCODED: Record<DigestAlgorithm, RegExp> = { sha256: /^[0-9a-f]{64}$/, sha512: /^[0-9a-f]{128}$/ };
@@ -102,13 +102,13 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async stat(digest: string): Promise<BlobInfo | undefined> {
-    const path = this.blobPath(this.parse(digest));
+    const path = this.blobPath(parseBlobDigest(digest));
     const stats = await statOrUndefined(path);
     return stats?.isFile() ? { digest, size: stats.size, committedAt: new Date(stats.mtimeMs) } : undefined;
   }
 
   async openRead(digest: string, range?: ByteRange): Promise<Readable> {
-    const path = this.blobPath(this.parse(digest));
+    const path = this.blobPath(parseBlobDigest(digest));
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -147,7 +147,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async appendUpload(id: string, expectedOffset: number, source: Readable): Promise<number> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     return this.uploadLocks.run(id, async () => {
       const handle = await this.openUploadData(id, 'r+');
       try {
@@ -208,15 +208,15 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async uploadSize(id: string): Promise<number> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     const stats = await statOrUndefined(join(this.uploadDir(id), 'data'));
     if (!stats) throw new UploadUnknown(id);
     return stats.size;
   }
 
   async commitUpload(id: string, digest: string): Promise<CommittedBlob> {
-    const parsed = this.parse(digest);
-    this.checkUploadId(id);
+    const parsed = parseBlobDigest(digest);
+    checkUploadId(id);
     return this.uploadLocks.run(id, async () => {
       const data = join(this.uploadDir(id), 'data');
       const target = this.blobPath(parsed);
@@ -255,7 +255,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async cancelUpload(id: string): Promise<void> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     await this.uploadLocks.run(id, async () => {
       if (!(await statOrUndefined(join(this.uploadDir(id), 'data')))) throw new UploadUnknown(id);
       await this.discardUpload(id);
@@ -263,7 +263,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async delete(digest: string, ifCommittedBefore?: Date): Promise<DeleteResult> {
-    const target = this.blobPath(this.parse(digest));
+    const target = this.blobPath(parseBlobDigest(digest));
     const kept: DeleteResult = { deleted: false, freedBytes: 0 };
     const before = await statOrUndefined(target);
     if (!before) return kept;
@@ -292,7 +292,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async list(after: string | undefined, limit: number): Promise<BlobPage> {
-    const from = after === undefined ? undefined : this.parse(after);
+    const from = after === undefined ? undefined : parseBlobDigest(after);
     const max = Math.max(1, Math.floor(limit));
     const blobs: BlobInfo[] = [];
     for (const algorithm of ALGORITHMS) {
@@ -359,20 +359,7 @@ export class FilesystemBlobBackend extends BlobBackend {
 
   // --- internals -------------------------------------------------------------------------------
 
-  /** Validated before any path is built from it: only well-formed sha256/sha512 digests. */
-  private parse(digest: string): ParsedDigest {
-    try {
-      return parseDigest(digest);
-    } catch (err) {
-      if (err instanceof DigestError) throw new InvalidDigest(err.message);
-      throw err;
-    }
-  }
 
-  /** Upload ids are UUIDs this backend generated; anything else cannot name an upload. */
-  private checkUploadId(id: string): void {
-    if (!UPLOAD_ID.test(id)) throw new UploadUnknown(id);
-  }
 
   private blobPath({ algorithm, encoded }: ParsedDigest): string {
     return join(this.root, 'blobs', algorithm, encoded.slice(0, 2), encoded);

@@ -1,4 +1,4 @@
-import { DigestAlgorithm, DigestError, parseDigest, ParsedDigest, SiloError } from '@silo/domain';
+import { DigestAlgorithm, ParsedDigest, SiloError } from '@silo/domain';
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -17,11 +17,11 @@ import {
 import { createHash, Hash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobBackend, BlobInfo, BlobPage, ByteRange, CommittedBlob, DeleteResult, PurgeResult, StoreUsage } from './blob-backend';
-import { BlobStoreUnavailable, BlobUnknown, DigestMismatch, InvalidDigest, RangeNotSatisfiable, UploadOffsetMismatch, UploadUnknown } from './errors';
+import { checkUploadId, parseBlobDigest, UPLOAD_ID } from './blob-input';
+import { BlobStoreUnavailable, BlobUnknown, DigestMismatch, RangeNotSatisfiable, UploadOffsetMismatch, UploadUnknown } from './errors';
 import { BlobIndex, COMMITTED_AT, committedAtOf, DELETED_AT, IndexedMeta } from './jetstream-blob-index';
 import { KeyedMutex } from './keyed-mutex';
 
-const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BUCKET_NAME = /^[a-zA-Z0-9_-]+$/;
 const KiB = 1024;
 
@@ -221,7 +221,7 @@ export class JetStreamBlobBackend extends BlobBackend {
   // --- blobs -----------------------------------------------------------------------------------
 
   async stat(digest: string): Promise<BlobInfo | undefined> {
-    this.parse(digest);
+    parseBlobDigest(digest);
     return this.guard(async (ctx) => {
       const meta = await this.readMeta(ctx, digest);
       return meta && !meta.info.deleted ? { digest, size: meta.info.size, committedAt: committedAtOf(meta.info) } : undefined;
@@ -229,7 +229,7 @@ export class JetStreamBlobBackend extends BlobBackend {
   }
 
   async openRead(digest: string, range?: ByteRange): Promise<Readable> {
-    this.parse(digest);
+    parseBlobDigest(digest);
     return this.guard(async (ctx) => {
       const meta = await this.readMeta(ctx, digest);
       if (!meta || meta.info.deleted) throw new BlobUnknown(digest);
@@ -251,7 +251,7 @@ export class JetStreamBlobBackend extends BlobBackend {
   }
 
   async delete(digest: string, ifCommittedBefore?: Date): Promise<DeleteResult> {
-    this.parse(digest);
+    parseBlobDigest(digest);
     const cutoff = ifCommittedBefore?.getTime();
     return this.guard(async (ctx) => {
       for (;;) {
@@ -276,7 +276,7 @@ export class JetStreamBlobBackend extends BlobBackend {
   }
 
   async list(after: string | undefined, limit: number): Promise<BlobPage> {
-    if (after !== undefined) this.parse(after);
+    if (after !== undefined) parseBlobDigest(after);
     const max = Math.max(1, Math.floor(limit));
     return this.guard(async (ctx) => {
       await this.catchUpIndex(ctx);
@@ -315,23 +315,23 @@ export class JetStreamBlobBackend extends BlobBackend {
   }
 
   async appendUpload(id: string, expectedOffset: number, source: Readable): Promise<number> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     return this.uploadLocks.run(id, () => this.guard((ctx) => this.append(ctx, id, expectedOffset, source)));
   }
 
   async uploadSize(id: string): Promise<number> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     return this.guard(async (ctx) => (await this.liveUpload(ctx, id)).size);
   }
 
   async commitUpload(id: string, digest: string): Promise<CommittedBlob> {
-    const parsed = this.parse(digest);
-    this.checkUploadId(id);
+    const parsed = parseBlobDigest(digest);
+    checkUploadId(id);
     return this.uploadLocks.run(id, () => this.guard((ctx) => this.commit(ctx, id, digest, parsed)));
   }
 
   async cancelUpload(id: string): Promise<void> {
-    this.checkUploadId(id);
+    checkUploadId(id);
     await this.uploadLocks.run(id, () =>
       this.guard(async (ctx) => {
         await this.discard(ctx, await this.liveUpload(ctx, id));
@@ -899,18 +899,5 @@ export class JetStreamBlobBackend extends BlobBackend {
     return jsm.streams.update(info.config.name, { ...info.config, num_replicas: this.replicas });
   }
 
-  /** Validated before anything is looked up: only well-formed sha256/sha512 digests. */
-  private parse(digest: string): ParsedDigest {
-    try {
-      return parseDigest(digest);
-    } catch (err) {
-      if (err instanceof DigestError) throw new InvalidDigest(err.message);
-      throw err;
-    }
-  }
 
-  /** Upload ids are UUIDs this backend generated; anything else cannot name an upload. */
-  private checkUploadId(id: string): void {
-    if (!UPLOAD_ID.test(id)) throw new UploadUnknown(id);
-  }
 }
