@@ -70,8 +70,30 @@ async function buildTypescript() {
   console.log(`build: ${files.length} TypeScript files → dist/ in ${Date.now() - started} ms`);
 }
 
+/** The -dev packages native/ compiles against (headers + static libraries): yajl and libseccomp. */
+const nativeDevPackages = [
+  { pkg: 'libyajl-dev', header: '/usr/include/yajl/yajl_tree.h' },
+  { pkg: 'libseccomp-dev', header: '/usr/include/seccomp.h' },
+];
+
+function ensureNativeDevPackages() {
+  const missing = nativeDevPackages.filter(({ header }) => !existsSync(header)).map(({ pkg }) => pkg);
+  if (missing.length === 0) return;
+  const howTo = `native/ needs ${missing.join(' and ')} (Debian/Ubuntu: sudo apt-get install ${missing.join(' ')})`;
+  const hasAptGet = ['/usr/bin/apt-get', '/bin/apt-get'].some((p) => existsSync(p));
+  if (process.getuid?.() !== 0 || !hasAptGet) throw new Error(`build: ${howTo}`);
+  console.log(`build: installing ${missing.join(' ')} with apt-get …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', ...missing], { stdio: 'inherit', env });
+  if (install().status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    if (install().status !== 0) throw new Error(`build: apt-get could not install them; ${howTo}`);
+  }
+}
+
 function buildNative() {
   if (skipNative || !existsSync(join(root, 'native/Makefile'))) return;
+  ensureNativeDevPackages();
   const result = spawnSync('make', ['-s', '-C', join(root, 'native')], { stdio: 'inherit' });
   if (result.error) throw new Error(`build: cannot run make for native/: ${result.error.message} (install make and gcc)`);
   if (result.status !== 0) throw new Error('build: native/ failed to build (see the compiler output above)');
