@@ -9,3 +9,4 @@ export * from './status/status.contract';
 export * from './layer-store/layer-store.contract';
 export * from './registry-gc/registry-gc.contract';
 export * from './registry-accounts/registry-accounts.contract';
+export * from './agent-tasks/agent-tasks.contract';
