@@ -52,6 +52,10 @@ struct silo_cgroup_resources
 /* Everything unset.  */
 void silo_cgroup_resources_init (struct silo_cgroup_resources *res);
 
+/* v1 cpu.shares [2, 262144] -> v2 cpu.weight [1, 10000], runc's formula
+   (1 + (shares - 2) * 9999 / 262142); 0 (unset) -> 0.  */
+uint64_t silo_cgroup_shares_to_weight (uint64_t shares);
+
 /* Create cgroup PATH (in every v1 hierarchy Silo uses that is mounted under CGROUP_ROOT:
    cpu, cpuacct, cpuset, memory, pids, freezer; or in the unified tree, enabling the needed
    controllers in each ancestor's cgroup.subtree_control), apply RES, and move PID into it
