@@ -1,6 +1,6 @@
 import { NODE_ID_PATTERN } from '@silo/contracts';
 import { BaseServiceConfig, EnvVar, siloRoot } from '@silo/service-kit';
-import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
 import { join } from 'node:path';
 
 export class NodeAgentConfig extends BaseServiceConfig {
@@ -21,6 +21,33 @@ export class NodeAgentConfig extends BaseServiceConfig {
   @IsString()
   @MinLength(1)
   runtimePath?: string;
+
+  /** Hardened containers' user namespaces map to host ids from here up, 65536 per container. */
+  @EnvVar('SILO_USERNS_BASE')
+  @IsInt()
+  @Min(65_536)
+  usernsBase = 1_000_000_000;
+
+  /** How often the agent heartbeats its capacity, images and tasks (ms). */
+  @EnvVar('SILO_HEARTBEAT_INTERVAL_MS')
+  @IsInt()
+  @Min(100)
+  heartbeatIntervalMs = 1000;
+
+  /** The registry images without a host are pulled from. */
+  @EnvVar('SILO_REGISTRY_URL')
+  @IsString()
+  @Matches(/^https?:\/\/[^/]+$/, { message: 'must be http(s)://host:port' })
+  registryUrl = 'http://127.0.0.1:5000';
+
+  /** The bridge network: its name and this node's subnet. */
+  @EnvVar('SILO_BRIDGE_NAME')
+  @Matches(/^[a-zA-Z0-9_.-]{1,15}$/, { message: 'must be a network interface name (1-15 characters)' })
+  bridgeName = 'silo0';
+
+  @EnvVar('SILO_NODE_SUBNET')
+  @Matches(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-9])$/, { message: 'must be an IPv4 CIDR from /16 to /29, e.g. 10.88.0.0/24' })
+  nodeSubnet = '10.88.0.0/24';
 
   get runtimeBinary(): string {
     return this.runtimePath ?? join(siloRoot(), 'dist', 'native', 'silo-runtime');
