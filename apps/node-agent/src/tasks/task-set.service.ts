@@ -56,6 +56,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
   private readonly cgroups: CgroupStatsReader;
   private readonly listeners = new Set<(status: TaskStatus) => void>();
   private shuttingDown = false;
+  private desiredWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: NodeAgentConfig,
@@ -117,7 +118,13 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
       return { generation: this.generation, applied: false, tasks: this.statuses() };
     }
     this.generation = request.generation;
-    if (!fromDisk) void atomicWriteJson(this.desiredFile, { generation: request.generation, tasks: request.tasks } satisfies DesiredFile);
+    if (!fromDisk) {
+      const desired: DesiredFile = { generation: request.generation, tasks: request.tasks };
+      // In order: a slow older write must never land after a newer one.
+      this.desiredWrite = this.desiredWrite.then(() => atomicWriteJson(this.desiredFile, desired)).catch((err) => {
+        this.logger.error(`cannot save the desired set: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     const wanted = new Map(request.tasks.map((t) => [t.taskId, t]));
     for (const [id, supervisor] of this.supervisors) {
       const spec = wanted.get(id);
@@ -152,6 +159,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
   /** Resolves when every queued lifecycle operation has run (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
+    await this.desiredWrite;
   }
 
   private startTask(spec: AgentTaskSpec): void {
