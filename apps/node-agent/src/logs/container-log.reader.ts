@@ -77,6 +77,7 @@ export class ContainerLogReader {
   follow(offset: number, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       let position = offset;
+      let inode: number | undefined;
       let reading = false;
       let again = false;
       const readMore = async (): Promise<void> => {
@@ -86,8 +87,12 @@ export class ContainerLogReader {
         }
         reading = true;
         try {
-          const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
-          if (size < position) position = 0; // rotated: the new file starts over
+          const info = await stat(this.file).catch(() => undefined);
+          const size = info?.size ?? 0;
+          // Rotated: a new file (another inode, or shorter than where we were) starts over.
+          if (info && inode !== undefined && info.ino !== inode) position = 0;
+          if (size < position) position = 0;
+          if (info) inode = info.ino;
           if (size > position) {
             const handle = await open(this.file, 'r');
             try {
