@@ -7,3 +7,4 @@ export * from './mounter';
 export * from './overlay-snapshotter';
 export * from './snapshot-store';
 export * from './whiteouts';
+export * from './snapshot-leases';

@@ -19,8 +19,10 @@ const MTIME = new Date('2020-02-02T02:02:02Z');
 async function tarOf(entries: Entry[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => p.on('end', resolve));
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
   for (const e of entries) {
     const content = e.content === undefined ? undefined : Buffer.from(e.content);
     await new Promise<void>((resolve, reject) => {
