@@ -59,6 +59,8 @@ export interface HostNetworkProbe {
   /** The interfaces enslaved to a bridge (empty when the bridge does not exist). */
   bridgePorts(bridge: string): string[];
   pathExists(path: string): boolean;
+  /** Interfaces whose alias (`ip link set X alias …`, /sys/class/net/X/ifalias) starts with `prefix`: name → alias. */
+  linksByAlias(prefix: string): Map<string, string>;
   /** True when /var/run/netns is a mount point (`ip netns add` made it one, shared). */
   netnsDirReady(): boolean;
   /** `net.ipv4.ip_forward` → the value, or undefined when there is no such sysctl. */
@@ -84,6 +86,25 @@ export class SysfsHostNetworkProbe implements HostNetworkProbe {
 
   pathExists(path: string): boolean {
     return existsSync(path);
+  }
+
+  linksByAlias(prefix: string): Map<string, string> {
+    const found = new Map<string, string>();
+    let names: string[];
+    try {
+      names = readdirSync('/sys/class/net');
+    } catch {
+      return found;
+    }
+    for (const name of names) {
+      try {
+        const alias = readFileSync(`/sys/class/net/${name}/ifalias`, 'utf8').trim();
+        if (alias.startsWith(prefix)) found.set(name, alias);
+      } catch {
+        // gone meanwhile, or no alias support
+      }
+    }
+    return found;
   }
 
   netnsDirReady(): boolean {

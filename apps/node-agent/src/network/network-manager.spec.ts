@@ -133,7 +133,12 @@ describe('NetworkManager (fake host)', () => {
       expect(veth).toMatch(/^vs[0-9a-f]{12}$/);
       expect(net).toEqual({ mode: 'bridge', netnsPath: '/var/run/netns/silo-web-1', ip: '10.88.0.2', prefixLength: 24, gateway: '10.88.0.1', ports: [] });
       expect(host.ipBatches()).toEqual([
-        ['-batch -', 'netns add silo-web-1', `link add ${veth} master silo0 up type veth peer name eth0 address 0a:58:0a:58:00:02 netns silo-web-1`],
+        [
+          '-batch -',
+          'netns add silo-web-1',
+          `link add ${veth} master silo0 up type veth peer name eth0 address 0a:58:0a:58:00:02 netns silo-web-1`,
+          `link set ${veth} alias silo:silo0:web-1`,
+        ],
         ['-n silo-web-1 -batch -', 'link set lo up', 'addr add 10.88.0.2/24 broadcast 10.88.0.255 dev eth0', 'link set eth0 up', 'route add default via 10.88.0.1 dev eth0'],
       ]);
       expect(host.restores()).toEqual([]); // no published ports: iptables untouched
@@ -209,7 +214,7 @@ describe('NetworkManager (fake host)', () => {
       host.links.delete(manager.hostVethName('web'));
       host.clear();
       const again = await manager.setup('web', 'bridge');
-      expect(host.ipBatches()[0]).toEqual(['-batch -', 'netns del silo-web']);
+      expect(host.ipBatches()[0]).toEqual(['-force -batch -', 'netns del silo-web']);
       expect(again.ip).toBe('10.88.0.3'); // round-robin: the old address is not reused at once
     });
 
@@ -252,13 +257,14 @@ describe('NetworkManager (fake host)', () => {
       await expect(manager.setup('web', 'bridge', [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }])).resolves.toMatchObject({ ip: '10.88.0.3' });
     });
 
-    it('tears down: ports first, then veth and namespace, then the address; idempotently', async () => {
+    it('tears down: ports first, then veth off the bridge and namespace deleted, then the address; idempotently', async () => {
       const { manager, host, store } = await started();
       await manager.setup('web', 'bridge', [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
       host.clear();
       await manager.teardown('web');
       expect(host.restores()).toEqual(['*nat\n:SILO-DNAT - [0:0]\nCOMMIT\n']);
-      expect(host.ipBatches()).toEqual([['-batch -', `link del ${manager.hostVethName('web')}`, 'netns del silo-web']]);
+      expect(host.ipBatches()).toEqual([['-force -batch -', `link set ${manager.hostVethName('web')} nomaster`, 'netns del silo-web']]);
+      expect(host.links.has(manager.hostVethName('web'))).toBe(false); // gone with its namespace
       expect(store.saved!.endpoints).toEqual({});
       expect(manager.inspect('web')).toBeUndefined();
       host.clear();
@@ -275,35 +281,43 @@ describe('NetworkManager (fake host)', () => {
   });
 
   describe('restore after an agent restart', () => {
-    it('keeps live containers, frees the others, deletes stray bridge ports, repairs a missing piece', async () => {
+    it('keeps live containers, frees the others, deletes veths nobody owns, repairs or reports missing pieces', async () => {
       const host = new FakeHost();
       const store = new MemoryNetworkStateStore();
       const { manager } = await started(host, store);
       await manager.setup('live', 'bridge', [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
       await manager.setup('gone', 'bridge', [{ hostPort: 8081, containerPort: 80, protocol: 'tcp' }]);
+      await manager.setup('unplugged', 'bridge');
       await manager.setup('broken', 'bridge');
       host.links.set('vsdeadbeef0000', { master: 'silo0' }); // a crash left a port nobody owns
+      host.links.set('vsorphan000000', { alias: 'silo:silo0:old' }); // a veth whose namespace outlived its teardown
+      host.links.set('vsother0000000', { alias: 'silo:silo9:x' }); // another bridge's: not ours
+      host.links.delete(manager.hostVethName('unplugged')); // someone deleted the veth
       host.paths.delete('/var/run/netns/silo-broken'); // someone removed a namespace
 
       const restarted = new NetworkManager(CONFIG, host, { probe: host, store, clock });
       await restarted.init();
       expect(host.restores().at(-1)).toContain('--dport 8081'); // init rewrites the state's rules
       host.clear();
-      await restarted.restore(['live', 'broken']);
+      const result = await restarted.restore(['live', 'unplugged', 'broken']);
 
-      expect(Object.keys(store.saved!.endpoints).sort()).toEqual(['broken', 'live']);
+      expect(result).toEqual({ kept: ['live'], released: ['gone'], repaired: ['unplugged'], broken: ['broken'] });
+      expect(Object.keys(store.saved!.endpoints).sort()).toEqual(['live', 'unplugged']);
       expect(restarted.inspect('live')).toMatchObject({ ip: '10.88.0.2', ports: [{ hostPort: 8080 }] });
-      expect(restarted.inspect('broken')).toMatchObject({ ip: '10.88.0.4' });
+      expect(restarted.inspect('unplugged')).toMatchObject({ ip: '10.88.0.4' });
       const batches = host.ipBatches();
-      expect(batches).toContainEqual(['-batch -', `link del ${restarted.hostVethName('gone')}`, 'netns del silo-gone']);
-      expect(batches).toContainEqual(['-force -batch -', 'link del vsdeadbeef0000']);
-      expect(batches.some((b) => b.includes('netns add silo-broken'))).toBe(true);
+      expect(batches).toContainEqual(['-force -batch -', `link set ${restarted.hostVethName('gone')} nomaster`, 'netns del silo-gone']);
+      // Strays: the crash's port, the broken container's veth (its namespace is gone), the orphan.
+      expect(batches.at(-1)!.slice(1).sort()).toEqual(['link del vsdeadbeef0000', `link del ${restarted.hostVethName('broken')}`, 'link del vsorphan000000'].sort());
+      expect(batches).toContainEqual(['-n silo-unplugged -batch -', 'link set lo up', 'addr add 10.88.0.4/24 broadcast 10.88.0.255 dev eth0', 'link set eth0 up', 'route add default via 10.88.0.1 dev eth0']);
+      expect(batches.some((b) => b.join(' ').includes('netns add silo-unplugged'))).toBe(false); // its namespace is kept
       expect(batches.some((b) => b.join(' ').includes('live'))).toBe(false);
+      expect(host.links.has('vsother0000000')).toBe(true);
       const last = host.restores().at(-1)!;
       expect(last).toContain('--dport 8080');
       expect(last).not.toContain('--dport 8081');
       // The next address continues the round-robin where the old agent stopped.
-      expect((await restarted.setup('new', 'bridge')).ip).toBe('10.88.0.5');
+      expect((await restarted.setup('new', 'bridge')).ip).toBe('10.88.0.6');
     });
   });
 

@@ -33,6 +33,18 @@ export interface NetworkManagerConfig {
   mtu?: number;
 }
 
+/** What `restore()` did with each bridge container the state knew. */
+export interface RestoreResult {
+  /** Live, and its network intact. */
+  kept: string[];
+  /** Not live: network torn down, address released. */
+  released: string[];
+  /** Live, veth re-created into its namespace. */
+  repaired: string[];
+  /** Live, but its namespace is gone: network released; the container must be restarted. */
+  broken: string[];
+}
+
 export interface NetworkManagerOptions {
   probe?: HostNetworkProbe;
   store?: NetworkStateStore;
@@ -113,6 +125,15 @@ export class NetworkManager {
     return `vs${createHash('sha256').update(`${this.config.bridge}/${containerId}`).digest('hex').slice(0, 12)}`;
   }
 
+  /** `silo:<bridge>:` — the alias prefix that marks this manager's veths. */
+  private get aliasPrefix(): string {
+    return `silo:${this.config.bridge}:`;
+  }
+
+  private vethAlias(containerId: string): string {
+    return `${this.aliasPrefix}${containerId}`;
+  }
+
   netnsPath(containerId: string): string {
     return join(NETNS_DIR, netnsName(containerId));
   }
@@ -170,29 +191,49 @@ export class NetworkManager {
   }
 
   /**
-   * After an agent restart: keeps (and repairs, if a piece is missing) the network of every live
-   * container, tears down what belongs to containers that are gone, removes bridge ports no
-   * container owns, and rewrites the DNAT chain. Call after `init()`.
+   * After an agent restart: keeps the network of every live container (re-plugging its veth if that
+   * went missing), tears down what belongs to containers that are gone, deletes veths nobody owns,
+   * and rewrites the DNAT chain. A live container whose namespace file is gone cannot be repaired:
+   * its network is released and its id returned in `broken` (restart it). Call after `init()`.
    */
-  async restore(liveContainerIds: string[]): Promise<void> {
+  async restore(liveContainerIds: string[]): Promise<RestoreResult> {
     this.requireInit();
     const live = new Set(liveContainerIds);
     const endpoints = this.state!.endpoints;
-    await Promise.all(Object.keys(endpoints).filter((id) => !live.has(id)).map((id) => this.teardown(id)));
+    const result: RestoreResult = { kept: [], released: [], repaired: [], broken: [] };
+    result.released = Object.keys(endpoints).filter((id) => !live.has(id));
+    await Promise.all(result.released.map((id) => this.teardown(id)));
     await Promise.all(
       Object.keys(endpoints)
         .filter((id) => live.has(id))
         .map((id) =>
           this.perContainer.run(id, async () => {
             const endpoint = endpoints[id];
-            if (endpoint && !this.plumbingPresent(endpoint)) await this.plumb(id, endpoint);
+            if (!endpoint) return;
+            if (this.plumbingPresent(endpoint)) {
+              result.kept.push(id);
+            } else if (!this.probe.pathExists(endpoint.netnsPath)) {
+              result.broken.push(id);
+              await this.teardownBridge(id);
+            } else {
+              // The namespace (and the container in it) is there, the veth is not, or off the bridge:
+              // a new pair, configured as before (same address, same MAC).
+              await this.ipBatch([this.probe.linkExists(endpoint.hostVeth) ? `link del ${endpoint.hostVeth}` : undefined]);
+              await this.plumb(id, endpoint);
+              result.repaired.push(id);
+            }
           }),
         ),
     );
+    // Veths nobody owns: a port of our bridge, or one of our (alias-marked) veths left behind by a
+    // teardown whose namespace outlived it, or by a crash between creating devices and recording them.
     const owned = new Set(Object.values(endpoints).map((endpoint) => endpoint.hostVeth));
-    const strays = this.probe.bridgePorts(this.config.bridge).filter((port) => !owned.has(port));
-    if (strays.length) await this.ipBatch(strays.map((port) => `link del ${port}`), true);
+    const ours = [...this.probe.bridgePorts(this.config.bridge), ...this.probe.linksByAlias(this.aliasPrefix).keys()];
+    const strays = [...new Set(ours)].filter((name) => !owned.has(name));
+    if (strays.length) await this.ipBatch(strays.map((name) => `link del ${name}`), true).catch(() => undefined);
     await this.dnatSync.request();
+    for (const list of Object.values(result)) list.sort();
+    return result;
   }
 
   /** The network of a bridge container, or undefined when it has none. */
@@ -219,8 +260,13 @@ export class NetworkManager {
       const iptables = await this.iptablesCommands();
       const script = this.rules.uninstallScript(await this.iptablesSave(iptables));
       if (script) await this.runner.run(iptables.restore, ['--noflush'], script);
-      const ports = this.probe.bridgePorts(this.config.bridge);
-      await this.ipBatch([...ports.map((port) => `link del ${port}`), this.probe.linkExists(this.config.bridge) ? `link del ${this.config.bridge}` : undefined], true);
+      const ports = [...new Set([...this.probe.bridgePorts(this.config.bridge), ...this.probe.linksByAlias(this.aliasPrefix).keys()])];
+      const bridge = this.config.bridge;
+      await this.ipBatch([...ports.map((port) => `link del ${port}`), this.probe.linkExists(bridge) ? `link del ${bridge}` : undefined], true).catch(
+        (error: unknown) => {
+          if (this.probe.linkExists(bridge)) throw error;
+        },
+      );
       await this.store.clear();
       this.state = undefined;
       this.initialized = false;
@@ -285,7 +331,20 @@ export class NetworkManager {
       endpoint.ports = [];
       await this.dnatSync.request();
     }
-    await this.removePlumbing(id, endpoint ?? { hostVeth: this.hostVethName(id), netnsPath: this.netnsPath(id) });
+    const hostVeth = endpoint?.hostVeth ?? this.hostVethName(id);
+    const netnsPath = endpoint?.netnsPath ?? this.netnsPath(id);
+    // Detaching the host end from the bridge takes a few ms and cuts the container off at once;
+    // deleting the veth synchronously would wait ~25 ms for the kernel (RCU). The pair goes away with
+    // the namespace, as soon as no process is left in it (restore() deletes any that lingers).
+    await this.ipBatch(
+      [
+        this.probe.linkExists(hostVeth) ? `link set ${hostVeth} nomaster` : undefined,
+        this.probe.pathExists(netnsPath) ? `netns del ${netnsName(id)}` : undefined,
+      ],
+      true,
+    ).catch((error: unknown) => {
+      if (this.probe.bridgePorts(this.config.bridge).includes(hostVeth) || this.probe.pathExists(netnsPath)) throw error;
+    });
     if (endpoint) await this.release(id);
   }
 
@@ -297,6 +356,7 @@ export class NetworkManager {
     await this.ipBatch([
       this.probe.pathExists(endpoint.netnsPath) ? undefined : `netns add ${ns}`,
       `link add ${endpoint.hostVeth}${mtuArg} master ${bridge} up type veth peer name eth0${mtuArg} address ${macFor(endpoint.ip)} netns ${ns}`,
+      `link set ${endpoint.hostVeth} alias ${this.vethAlias(id)}`,
     ]);
     await this.runner.run(
       'ip',
@@ -311,16 +371,23 @@ export class NetworkManager {
     );
   }
 
+  /** Namespace file there, and the host end of the veth a port of our bridge. */
   private plumbingPresent(endpoint: BridgeEndpoint): boolean {
-    return this.probe.linkExists(endpoint.hostVeth) && this.probe.pathExists(endpoint.netnsPath);
+    return this.probe.pathExists(endpoint.netnsPath) && this.probe.bridgePorts(this.config.bridge).includes(endpoint.hostVeth);
   }
 
-  /** Deletes whatever exists of the veth pair and the namespace. */
+  /** Deletes whatever exists of the veth pair and the namespace (synchronously: the names are reused next). */
   private async removePlumbing(id: string, endpoint: Pick<BridgeEndpoint, 'hostVeth' | 'netnsPath'>): Promise<void> {
-    await this.ipBatch([
-      this.probe.linkExists(endpoint.hostVeth) ? `link del ${endpoint.hostVeth}` : undefined,
-      this.probe.pathExists(endpoint.netnsPath) ? `netns del ${netnsName(id)}` : undefined,
-    ]);
+    await this.ipBatch(
+      [
+        this.probe.linkExists(endpoint.hostVeth) ? `link del ${endpoint.hostVeth}` : undefined,
+        this.probe.pathExists(endpoint.netnsPath) ? `netns del ${netnsName(id)}` : undefined,
+      ],
+      true,
+    ).catch((error: unknown) => {
+      // A veth whose namespace was just deleted vanishes on its own: only what is still there counts.
+      if (this.probe.linkExists(endpoint.hostVeth) || this.probe.pathExists(endpoint.netnsPath)) throw error;
+    });
   }
 
   private async release(id: string): Promise<void> {

@@ -13,7 +13,7 @@ export interface IssuedCommand {
  */
 export class FakeHost implements CommandRunner, HostNetworkProbe {
   readonly commands: IssuedCommand[] = [];
-  readonly links = new Map<string, { master?: string }>();
+  readonly links = new Map<string, { master?: string; alias?: string; peerNetns?: string }>();
   readonly paths = new Set<string>();
   readonly sysctls = new Map<string, string>([['net.ipv4.ip_forward', '0']]);
   iptablesSaved = '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n';
@@ -50,12 +50,22 @@ export class FakeHost implements CommandRunner, HostNetworkProbe {
     for (const line of input.split('\n').filter(Boolean)) {
       const words = line.split(' ');
       if (words[0] === 'netns' && words[1] === 'add') this.paths.add(`/var/run/netns/${words[2]}`);
-      if (words[0] === 'netns' && words[1] === 'del') this.paths.delete(`/var/run/netns/${words[2]}`);
+      if (words[0] === 'netns' && words[1] === 'del') {
+        this.paths.delete(`/var/run/netns/${words[2]}`);
+        // No process in it: the namespace dies and takes its veth pairs along.
+        for (const [name, link] of this.links) if (link.peerNetns === words[2]) this.links.delete(name);
+      }
       if (words[0] === 'link' && words[1] === 'add') {
         const master = words.indexOf('master');
-        this.links.set(words[2]!, { master: master > 0 ? words[master + 1] : undefined });
+        const netns = words.lastIndexOf('netns');
+        this.links.set(words[2]!, { master: master > 0 ? words[master + 1] : undefined, peerNetns: netns > 0 ? words[netns + 1] : undefined });
       }
       if (words[0] === 'link' && words[1] === 'del') this.links.delete(words[2]!);
+      if (words[0] === 'link' && words[1] === 'set' && this.links.has(words[2]!)) {
+        const link = this.links.get(words[2]!)!;
+        if (words[3] === 'alias') link.alias = words[4];
+        if (words[3] === 'nomaster') link.master = undefined;
+      }
     }
   }
 
@@ -78,6 +88,10 @@ export class FakeHost implements CommandRunner, HostNetworkProbe {
 
   bridgePorts(bridge: string): string[] {
     return [...this.links].filter(([, link]) => link.master === bridge).map(([name]) => name);
+  }
+
+  linksByAlias(prefix: string): Map<string, string> {
+    return new Map([...this.links].filter(([, link]) => link.alias?.startsWith(prefix)).map(([name, link]) => [name, link.alias!]));
   }
 
   pathExists(path: string): boolean {
