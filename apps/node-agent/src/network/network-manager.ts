@@ -311,9 +311,13 @@ export class NetworkManager {
     });
 
     try {
-      await this.removePlumbing(id, endpoint); // leftovers of an earlier life under the same names
-      await this.plumb(id, endpoint);
-      if (ports.length) await this.dnatSync.request();
+      // Devices and published ports at once: a DNAT rule may exist a few ms before its target does.
+      const steps = await Promise.allSettled([
+        this.removePlumbing(id, endpoint).then(() => this.plumb(id, endpoint)), // leftovers of an earlier life first
+        ports.length ? this.dnatSync.request() : undefined,
+      ]);
+      const failed = steps.find((step): step is PromiseRejectedResult => step.status === 'rejected');
+      if (failed) throw failed.reason;
       return this.describe(endpoint);
     } catch (error) {
       await this.removePlumbing(id, endpoint).catch(() => undefined);
@@ -326,17 +330,18 @@ export class NetworkManager {
 
   private async teardownBridge(id: string): Promise<void> {
     const endpoint = this.state?.endpoints[id];
+    let unpublished: Promise<void> | undefined;
     if (endpoint?.ports.length) {
-      // Unpublish first, so a port never points at an address that is free again.
+      // Unpublished before the address is released, so a port never points at a free address.
       endpoint.ports = [];
-      await this.dnatSync.request();
+      unpublished = this.dnatSync.request();
     }
     const hostVeth = endpoint?.hostVeth ?? this.hostVethName(id);
     const netnsPath = endpoint?.netnsPath ?? this.netnsPath(id);
     // Detaching the host end from the bridge takes a few ms and cuts the container off at once;
     // deleting the veth synchronously would wait ~25 ms for the kernel (RCU). The pair goes away with
     // the namespace, as soon as no process is left in it (restore() deletes any that lingers).
-    await this.ipBatch(
+    const detached = this.ipBatch(
       [
         this.probe.linkExists(hostVeth) ? `link set ${hostVeth} nomaster` : undefined,
         this.probe.pathExists(netnsPath) ? `netns del ${netnsName(id)}` : undefined,
@@ -345,6 +350,9 @@ export class NetworkManager {
     ).catch((error: unknown) => {
       if (this.probe.bridgePorts(this.config.bridge).includes(hostVeth) || this.probe.pathExists(netnsPath)) throw error;
     });
+    const steps = await Promise.allSettled([detached, unpublished]);
+    const failed = steps.find((step): step is PromiseRejectedResult => step.status === 'rejected');
+    if (failed) throw failed.reason;
     if (endpoint) await this.release(id);
   }
 
