@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "json_writer.h"
 #include "linux_defs.h"
+#include "silo_seccomp.h"
 
 static void
 write_host (struct silo_json_writer *w)
@@ -27,6 +28,15 @@ write_host (struct silo_json_writer *w)
   silo_json_string (w, "cgroupRoot", SILO_CGROUP_ROOT);
   silo_json_string (w, "cgroupMode", mode_name);
   silo_json_end_object (w);
+}
+
+static void
+write_list (struct silo_json_writer *w, const char *key, const char *const *items)
+{
+  silo_json_begin_array (w, key);
+  for (; *items; items++)
+    silo_json_string (w, NULL, *items);
+  silo_json_end_array (w);
 }
 
 static void
@@ -56,7 +66,19 @@ write_linux (struct silo_json_writer *w)
   silo_json_end_object (w);
 
   silo_json_begin_object (w, "seccomp");
-  silo_json_bool (w, "enabled", false);
+  silo_json_bool (w, "enabled", true);
+  write_list (w, "actions", silo_seccomp_actions);
+  write_list (w, "operators", silo_seccomp_operators);
+  write_list (w, "archs", silo_seccomp_architectures);
+  silo_json_begin_array (w, "knownFlags");
+  silo_json_string (w, NULL, "SECCOMP_FILTER_FLAG_LOG");
+  silo_json_string (w, NULL, "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+  silo_json_string (w, NULL, "SECCOMP_FILTER_FLAG_TSYNC");
+  silo_json_end_array (w);
+  silo_json_begin_array (w, "supportedFlags");
+  silo_json_string (w, NULL, "SECCOMP_FILTER_FLAG_LOG");
+  silo_json_string (w, NULL, "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+  silo_json_end_array (w);
   silo_json_end_object (w);
 
   silo_json_end_object (w);

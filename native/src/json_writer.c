@@ -142,3 +142,17 @@ silo_json_bool (struct silo_json_writer *w, const char *key, bool value)
   value_prefix (w, key);
   fputs (value ? "true" : "false", w->out);
 }
+
+void
+silo_json_int (struct silo_json_writer *w, const char *key, long long value)
+{
+  value_prefix (w, key);
+  fprintf (w->out, "%lld", value);
+}
+
+void
+silo_json_uint (struct silo_json_writer *w, const char *key, unsigned long long value)
+{
+  value_prefix (w, key);
+  fprintf (w->out, "%llu", value);
+}

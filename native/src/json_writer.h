@@ -39,6 +39,8 @@ void silo_json_end_array (struct silo_json_writer *w);
 
 void silo_json_string (struct silo_json_writer *w, const char *key, const char *value);
 void silo_json_bool (struct silo_json_writer *w, const char *key, bool value);
+void silo_json_int (struct silo_json_writer *w, const char *key, long long value);
+void silo_json_uint (struct silo_json_writer *w, const char *key, unsigned long long value);
 
 /* Write S as a quoted JSON string (escaping quotes, backslashes and control
    characters; other bytes are copied as they are).  */

@@ -4,8 +4,12 @@
 
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 
 const struct silo_namespace_def silo_namespaces[] = {
   { "cgroup", CLONE_NEWCGROUP },
@@ -176,4 +180,133 @@ silo_capability_find (const char *name)
     if (capability_names[cap] != NULL && strcmp (capability_names[cap], name) == 0)
       return cap;
   return -1;
+}
+
+struct name_value
+{
+  const char *name;
+  int value;
+};
+
+static const struct name_value rlimits[] = {
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int
+silo_rlimit_find (const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (rlimits); i++)
+    if (strcmp (rlimits[i].name, name) == 0)
+      return rlimits[i].value;
+  return -1;
+}
+
+const char *
+silo_rlimit_name (int resource)
+{
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (rlimits); i++)
+    if (rlimits[i].value == resource)
+      return rlimits[i].name;
+  return NULL;
+}
+
+static const struct name_value signals[] = {
+  { "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },     { "CHLD", SIGCHLD },
+  { "CONT", SIGCONT }, { "FPE", SIGFPE },   { "HUP", SIGHUP },     { "ILL", SIGILL },
+  { "INT", SIGINT },   { "IO", SIGIO },     { "IOT", SIGIOT },     { "KILL", SIGKILL },
+  { "PIPE", SIGPIPE }, { "POLL", SIGPOLL }, { "PROF", SIGPROF },   { "PWR", SIGPWR },
+  { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "STKFLT", SIGSTKFLT }, { "STOP", SIGSTOP },
+  { "SYS", SIGSYS },   { "TERM", SIGTERM }, { "TRAP", SIGTRAP },   { "TSTP", SIGTSTP },
+  { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },     { "USR1", SIGUSR1 },
+  { "USR2", SIGUSR2 }, { "VTALRM", SIGVTALRM }, { "WINCH", SIGWINCH }, { "XCPU", SIGXCPU },
+  { "XFSZ", SIGXFSZ },
+};
+
+static int
+parse_small_int (const char *s, int max)
+{
+  char *end = NULL;
+  long v;
+
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  v = strtol (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v < 0 || v > max)
+    return -1;
+  return (int) v;
+}
+
+int
+silo_signal_parse (const char *name)
+{
+  size_t i;
+  int n;
+
+  if (name == NULL || *name == '\0')
+    return -1;
+  if (*name >= '0' && *name <= '9')
+    {
+      n = parse_small_int (name, SIGRTMAX);
+      return n >= 1 ? n : -1;
+    }
+  if (strncasecmp (name, "SIG", 3) == 0)
+    name += 3;
+  for (i = 0; i < ARRAY_SIZE (signals); i++)
+    if (strcasecmp (signals[i].name, name) == 0)
+      return signals[i].value;
+  if (strncasecmp (name, "RTMIN", 5) == 0)
+    {
+      if (name[5] == '\0')
+        return SIGRTMIN;
+      if (name[5] == '+' && (n = parse_small_int (name + 6, SIGRTMAX - SIGRTMIN)) >= 0)
+        return SIGRTMIN + n;
+      return -1;
+    }
+  if (strncasecmp (name, "RTMAX", 5) == 0)
+    {
+      if (name[5] == '\0')
+        return SIGRTMAX;
+      if (name[5] == '-' && (n = parse_small_int (name + 6, SIGRTMAX - SIGRTMIN)) >= 0)
+        return SIGRTMAX - n;
+      return -1;
+    }
+  return -1;
+}
+
+const char *
+silo_signal_name (int sig)
+{
+  static const char *const full[] = {
+    [SIGABRT] = "SIGABRT", [SIGALRM] = "SIGALRM", [SIGBUS] = "SIGBUS",   [SIGCHLD] = "SIGCHLD",
+    [SIGCONT] = "SIGCONT", [SIGFPE] = "SIGFPE",   [SIGHUP] = "SIGHUP",   [SIGILL] = "SIGILL",
+    [SIGINT] = "SIGINT",   [SIGIO] = "SIGIO",     [SIGKILL] = "SIGKILL", [SIGPIPE] = "SIGPIPE",
+    [SIGPROF] = "SIGPROF", [SIGPWR] = "SIGPWR",   [SIGQUIT] = "SIGQUIT", [SIGSEGV] = "SIGSEGV",
+    [SIGSTKFLT] = "SIGSTKFLT", [SIGSTOP] = "SIGSTOP", [SIGSYS] = "SIGSYS", [SIGTERM] = "SIGTERM",
+    [SIGTRAP] = "SIGTRAP", [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+    [SIGURG] = "SIGURG",   [SIGUSR1] = "SIGUSR1", [SIGUSR2] = "SIGUSR2", [SIGVTALRM] = "SIGVTALRM",
+    [SIGWINCH] = "SIGWINCH", [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+  };
+  if (sig <= 0 || (size_t) sig >= ARRAY_SIZE (full))
+    return NULL;
+  return full[sig];
 }

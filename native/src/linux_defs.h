@@ -36,4 +36,14 @@ int silo_capability_last (void);
 const char *silo_capability_name (int cap);
 int silo_capability_find (const char *name);
 
+/* Resource limits: "RLIMIT_NOFILE" <-> RLIMIT_NOFILE.  find returns -1 for an unknown name.  */
+int silo_rlimit_find (const char *name);
+const char *silo_rlimit_name (int resource);
+
+/* Signals: "TERM", "SIGTERM", "sigterm" or "15" -> SIGTERM; also "RTMIN+N" / "SIGRTMAX-N".
+   Returns -1 for an unknown name or a number outside 1..SIGRTMAX.  */
+int silo_signal_parse (const char *name);
+/* "SIGTERM" for SIGTERM, or NULL.  */
+const char *silo_signal_name (int sig);
+
 #endif

@@ -21,14 +21,16 @@ struct silo_command
 
 /* Alphabetical; the same list is shown by --help and by the unknown-command error.  */
 static const struct silo_command commands[] = {
-  { "create", silo_command_unimplemented, "create a container from a bundle" },
-  { "delete", silo_command_unimplemented, "delete a container and its resources" },
-  { "exec", silo_command_unimplemented, "run a new process inside a running container" },
+  { "create", silo_command_create, "create a container from a bundle" },
+  { "delete", silo_command_delete, "delete a container and its resources" },
+  { "exec", silo_command_exec, "run a new process inside a running container" },
   { "features", silo_command_features, "show the features this runtime supports, as JSON" },
-  { "kill", silo_command_unimplemented, "send a signal to a container's init process" },
-  { "run", silo_command_unimplemented, "create and start a container" },
-  { "start", silo_command_unimplemented, "start a created container" },
-  { "state", silo_command_unimplemented, "show the state of a container, as JSON" },
+  { "idmap-mount", silo_command_idmap_mount, "make an idmapped bind mount (not a runc command)" },
+  { "kill", silo_command_kill, "send a signal to a container's init process" },
+  { "list", silo_command_list, "list the containers under --root" },
+  { "run", silo_command_run, "create and start a container" },
+  { "start", silo_command_start, "start a created container" },
+  { "state", silo_command_state, "show the state of a container, as JSON" },
   { "version", silo_command_version, "show the version" },
 };
 
@@ -55,8 +57,7 @@ print_usage (FILE *out)
                 "Create and run containers from OCI runtime bundles.\n\n"
                 "Commands:\n");
   for (i = 0; i < ARRAY_SIZE (commands); i++)
-    fprintf (out, "  %-10s%s%s\n", commands[i].name, commands[i].description,
-             commands[i].handler == silo_command_unimplemented ? " (not implemented yet)" : "");
+    fprintf (out, "  %-12s%s\n", commands[i].name, commands[i].description);
   fprintf (out, "\nOptions:\n"
                 "      --root=DIR   directory for container state (default: %s)\n"
                 "      --log=FILE   also append error messages to FILE\n"
@@ -207,6 +208,7 @@ main (int argc, char **argv)
     .root = SILO_DEFAULT_ROOT,
     .log = NULL,
     .log_file = NULL,
+    .exit_code = 0,
   };
   silo_error_t err = NULL;
   int exit_now;
@@ -232,6 +234,8 @@ main (int argc, char **argv)
       report_error (&global_args, &err);
       ret = 1;
     }
+  else
+    ret = global_args.exit_code;
   if (global_args.log_file)
     fclose (global_args.log_file);
   return ret;

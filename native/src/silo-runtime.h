@@ -23,6 +23,7 @@ struct silo_global_arguments
   const char *root; /* --root: where container state lives.  */
   const char *log;  /* --log: file that errors are also appended to, or NULL.  */
   FILE *log_file;   /* open stream for LOG, or NULL.  */
+  int exit_code;    /* what main returns when the command succeeds (run, exec: the process's).  */
 };
 
 /* A command gets ARGV[0] = its own name and ARGV[1..] = its arguments.
@@ -35,9 +36,24 @@ int silo_command_version (struct silo_global_arguments *global_args, int argc, c
 int silo_command_features (struct silo_global_arguments *global_args, int argc, char **argv,
                            silo_error_t *err);
 
-/* Every command that is recognized but not written yet (unimplemented.c).  */
-int silo_command_unimplemented (struct silo_global_arguments *global_args, int argc, char **argv,
-                                silo_error_t *err);
+int silo_command_create (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_start (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_run (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_state (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_kill (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_delete (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_exec (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_list (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
+int silo_command_idmap_mount (struct silo_global_arguments *global_args, int argc, char **argv,
+                       silo_error_t *err);
 
 /* Print the version block shared by `--version` and `version`.  */
 void silo_print_version (FILE *out);

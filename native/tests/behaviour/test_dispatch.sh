@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour: command-line dispatch, help, errors, and the commands that are not written yet.
+# Behaviour: command-line dispatch, help and errors.
 . "$(dirname "$0")/lib.sh"
 
 test_help_lists_commands_and_exits_0() {
@@ -8,7 +8,8 @@ test_help_lists_commands_and_exits_0() {
   assert_contains "$stdout" "Usage: silo-runtime"
   assert_contains "$stdout" "features"
   assert_contains "$stdout" "--root"
-  assert_contains "$stdout" "run       create and start a container (not implemented yet)"
+  assert_contains "$stdout" "run         create and start a container"
+  assert_not_contains "$stdout" "not implemented"
 }
 
 test_unknown_command_names_it_and_lists_commands() {
@@ -16,7 +17,7 @@ test_unknown_command_names_it_and_lists_commands() {
   assert_status 1
   assert_eq "$stdout" ""
   assert_contains "$stderr" "unknown command \`frobnicate\`"
-  assert_contains "$stderr" "create, delete, exec, features, kill, run, start, state, version"
+  assert_contains "$stderr" "create, delete, exec, features, idmap-mount, kill, list, run, start, state, version"
 }
 
 test_no_command_is_an_error() {
@@ -43,27 +44,29 @@ test_global_options_come_before_the_command() {
   assert_contains "$stdout" "silo-runtime version"
 }
 
-test_run_is_not_implemented() {
-  runtime run my-container
-  assert_status 1
-  assert_contains "$stderr" "command \`run\` is not implemented yet"
+test_every_container_command_wants_an_id() {
+  for command in create start state kill delete exec run; do
+    runtime --root "$TEST_TMP/state" "$command"
+    assert_status 1
+    assert_contains "$stderr" "no container id given"
+  done
 }
 
-test_every_unwritten_command_fails_clearly() {
-  for command in create start state kill delete exec; do
-    runtime "$command" some-id
+test_unknown_container_is_an_error() {
+  for command in start state kill delete; do
+    runtime --root "$TEST_TMP/state" "$command" no-such-container
     assert_status 1
-    assert_contains "$stderr" "\`$command\` is not implemented yet"
+    assert_contains "$stderr" "container \`no-such-container\` does not exist"
   done
 }
 
 test_errors_are_appended_to_the_log_file() {
-  runtime --log "$TEST_TMP/runtime.log" run my-container
+  runtime --root "$TEST_TMP/state" --log "$TEST_TMP/runtime.log" state my-container
   assert_status 1
   [[ -f $TEST_TMP/runtime.log ]] || fail "no log file written"
   local log
   log=$(cat "$TEST_TMP/runtime.log")
-  assert_contains "$log" 'level=error msg="command `run` is not implemented yet"'
+  assert_contains "$log" 'level=error msg="container `my-container` does not exist'
 }
 
 test_unwritable_log_file_is_an_error() {

@@ -32,7 +32,10 @@ test_lists_versions_namespaces_and_capabilities() {
   assert_contains "$capabilities" '"CAP_CHOWN"'
   assert_contains "$capabilities" '"CAP_SYS_ADMIN"'
   assert_contains "$(json_get "$TEST_TMP/features.json" mountOptions)" '"rbind"'
-  assert_eq "$(json_get "$TEST_TMP/features.json" linux.seccomp.enabled)" "false"
+  assert_eq "$(json_get "$TEST_TMP/features.json" linux.seccomp.enabled)" "true"
+  assert_contains "$(json_get "$TEST_TMP/features.json" linux.seccomp.actions)" '"SCMP_ACT_ERRNO"'
+  assert_contains "$(json_get "$TEST_TMP/features.json" linux.seccomp.archs)" '"SCMP_ARCH_X86_64"'
+  assert_contains "$(json_get "$TEST_TMP/features.json" linux.seccomp.operators)" '"SCMP_CMP_MASKED_EQ"'
   assert_eq "$(json_get "$TEST_TMP/features.json" linux.cgroup.systemd)" "false"
 }
 
