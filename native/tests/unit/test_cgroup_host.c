@@ -371,6 +371,44 @@ HOST_TEST (test_host_bad_path_and_unwritable_value_leave_nothing)
   CHECK (!dir_exists ("%s%s", cgroup_root (), test_top));
 }
 
+/* The v2 code on a real cgroup2 filesystem: on a hybrid host, ROOT/unified is one (without
+   controllers, so no limits): placement, cgroup.kill and removal are the kernel's.  */
+HOST_TEST (test_host_v2_code_on_the_unified_hierarchy)
+{
+  struct silo_cgroup_resources res;
+  cleanup_free char *unified = NULL;
+  silo_error_t err = NULL;
+  int status, go = -1;
+  pid_t child;
+
+  if (host_mode != SILO_CGROUP_MODE_HYBRID)
+    {
+      printf ("# skipped: not a hybrid host\n");
+      return;
+    }
+  xasprintf (&unified, "%s/unified", cgroup_root ());
+  child = spawn_sleeper (&go);
+  CHECK (child > 0);
+  CHECK_INT_EQ (silo_cgroup_create (NULL, unified, SILO_CGROUP_MODE_V2, test_path, NULL, child, &err), 0);
+  CHECK (proc_in_cgroup (child, "", test_path));
+  CHECK (!proc_in_cgroup (child, "memory", test_path));
+  CHECK_INT_EQ (silo_cgroup_enter (NULL, unified, SILO_CGROUP_MODE_V2, test_path, child, &err), 0);
+
+  /* No memory controller there: a memory limit is refused before anything is made.  */
+  silo_cgroup_resources_init (&res);
+  res.memory_limit = 1 << 24;
+  CHECK (silo_cgroup_create (NULL, unified, SILO_CGROUP_MODE_V2, "/silo-test-v2-refused/y", &res, 0, &err) < 0);
+  CHECK_INT_EQ (err->status, ENOTSUP);
+  silo_error_release (&err);
+  CHECK (!dir_exists ("%s%s", unified, "/silo-test-v2-refused"));
+
+  CHECK_INT_EQ (silo_cgroup_destroy (NULL, unified, SILO_CGROUP_MODE_V2, test_path, &err), 0);
+  CHECK_INT_EQ (waitpid (child, &status, 0), child);
+  CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  CHECK (!dir_exists ("%s%s", unified, test_top));
+  close (go);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +416,7 @@ main (int argc, char **argv)
     HARNESS_TEST (test_host_round_trip_places_the_process_and_removes_everything),
     HARNESS_TEST (test_host_destroy_beats_a_fork_bomb),
     HARNESS_TEST (test_host_bad_path_and_unwritable_value_leave_nothing),
+    HARNESS_TEST (test_host_v2_code_on_the_unified_hierarchy),
   };
   if (argc > 1)
     return tool (argc, argv);
