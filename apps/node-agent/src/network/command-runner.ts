@@ -25,13 +25,20 @@ export class CommandError extends Error {
   }
 }
 
+/** ip and iptables live in sbin, which a service's PATH may lack; messages in English for the logs. */
+const COMMAND_ENV = (() => {
+  const path = (process.env['PATH'] ?? '').split(':').filter(Boolean);
+  for (const dir of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (!path.includes(dir)) path.push(dir);
+  return { ...process.env, PATH: path.join(':'), LC_ALL: 'C' };
+})();
+
 /** Spawns the command directly (no shell), feeding `input` on stdin. */
 export class SpawnCommandRunner implements CommandRunner {
   constructor(private readonly timeoutMs = 30_000) {}
 
   run(command: string, args: readonly string[], input?: string): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: this.timeoutMs, env: COMMAND_ENV });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

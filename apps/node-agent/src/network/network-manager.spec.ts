@@ -118,6 +118,15 @@ describe('NetworkManager (fake host)', () => {
       expect(host.commands).toEqual([]);
     });
 
+    it('a container moved from bridge to none leaves the bridge', async () => {
+      const { manager, host, store } = await started();
+      await manager.setup('job-1', 'bridge', [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+      host.clear();
+      expect(await manager.setup('job-1', 'none')).toEqual({ mode: 'none', ports: [] });
+      expect(store.saved!.endpoints).toEqual({});
+      expect(host.restores()).toEqual(['*nat\n:SILO-DNAT - [0:0]\nCOMMIT\n']);
+    });
+
     it('needs no init', async () => {
       const host = new FakeHost();
       const manager = new NetworkManager(CONFIG, host, { probe: host, store: new MemoryNetworkStateStore() });

@@ -178,7 +178,11 @@ export class NetworkManager {
    */
   async setup(containerId: string, mode: NetworkMode, ports: PortMapping[] = []): Promise<ContainerNetwork> {
     validateId(containerId);
-    if (mode === 'none' || mode === 'host') return { mode, ports: [] };
+    if (mode === 'none' || mode === 'host') {
+      // A container that was on the bridge before (same id, mode changed) leaves it first.
+      if (this.state?.endpoints[containerId]) await this.teardown(containerId);
+      return { mode, ports: [] };
+    }
     if (mode !== 'bridge') throw new NetworkConfigError(`network mode "${String(mode)}": expected none, host or bridge`);
     const wanted = normalizePorts(containerId, ports);
     return this.perContainer.run(containerId, () => this.setupBridge(containerId, wanted));
@@ -333,8 +337,12 @@ export class NetworkManager {
     let unpublished: Promise<void> | undefined;
     if (endpoint?.ports.length) {
       // Unpublished before the address is released, so a port never points at a free address.
+      const ports = endpoint.ports;
       endpoint.ports = [];
-      unpublished = this.dnatSync.request();
+      unpublished = this.dnatSync.request().catch((error: unknown) => {
+        endpoint.ports = ports; // still published: a retry must unpublish again
+        throw error;
+      });
     }
     const hostVeth = endpoint?.hostVeth ?? this.hostVethName(id);
     const netnsPath = endpoint?.netnsPath ?? this.netnsPath(id);

@@ -1,0 +1,13 @@
+export { CommandError, SpawnCommandRunner, SysfsHostNetworkProbe } from './command-runner';
+export type { CommandResult, CommandRunner, HostNetworkProbe } from './command-runner';
+export { detectIptablesBackend, IptablesRules } from './iptables';
+export type { IptablesBackend } from './iptables';
+export { Ipam } from './ipam';
+export { macFor, NETNS_DIR, NetworkManager, netnsName } from './network-manager';
+export type { NetworkManagerConfig, NetworkManagerOptions, RestoreResult } from './network-manager';
+export { FileNetworkStateStore, MemoryNetworkStateStore } from './network-state.store';
+export type { NetworkStateStore } from './network-state.store';
+export { AddressExhaustedError, NetworkConfigError, NetworkError, PortConflictError } from './network.types';
+export type { BridgeEndpoint, ContainerNetwork, NetworkMode, NetworkState, PortMapping } from './network.types';
+export { containerResolvConf } from './resolv-conf';
+export { Subnet } from './subnet';
