@@ -10,3 +10,4 @@ export * from './oci/oci-image-builder';
 export * from './oci/oci-layout';
 export * from './oci/skopeo';
 export * from './oci/distribution-registry';
+export * from './registry-server';

@@ -146,7 +146,8 @@ export class ImagePuller {
     try {
       let contentBytes = 0;
       await forEachLimited(layers, this.config.maxConcurrentDownloads ?? 3, async (layer, i) => {
-        contentBytes += await this.ensureLayer(target, plan.canonical, layer, chain[i - 1], options.onProgress);
+        const bytes = await this.ensureLayer(target, plan.canonical, layer, chain[i - 1], options.onProgress);
+        contentBytes += bytes;
       });
       const now = new Date(this.clock.now()).toISOString();
       const record: ImageRecord = {
