@@ -30,7 +30,11 @@ const quiet = (command: string, args: string[]) => {
   }
 };
 
-/** iptables-save without comments and counters; a table holding only empty ACCEPT built-in chains counts as absent. */
+/**
+ * iptables-save without comments and counters. A table holding only empty ACCEPT built-in chains
+ * counts as absent: iptables-nft creates filter and nat on first use and they stay (harmless, and
+ * deleting them could race with another user of iptables).
+ */
 function iptablesRules(backend: 'nft' | 'legacy'): string {
   let text: string;
   try {
@@ -51,17 +55,6 @@ function iptablesRules(backend: 'nft' | 'legacy'): string {
     .join('\n');
 }
 
-function tablesPresent(): string[] {
-  try {
-    return sh('iptables-nft-save', [])
-      .split('\n')
-      .filter((line) => line.startsWith('*'))
-      .map((line) => line.slice(1));
-  } catch {
-    return [];
-  }
-}
-
 /** A TCP server in a namespace: answers `hello from NAME to REMOTE-ADDRESS` and closes. */
 const SERVER = `
 const [name, port] = process.argv.slice(1);
@@ -75,6 +68,21 @@ let out = '';
 s.setTimeout(3000, () => { process.stderr.write('timeout'); process.exit(2); });
 s.on('data', (d) => (out += d)).on('end', () => { process.stdout.write(out); process.exit(0); });
 s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); });
+`;
+
+/** A UDP echo in a namespace: answers `NAME got TEXT from ADDRESS`. */
+const UDP_SERVER = `
+const [name, port] = process.argv.slice(1);
+const s = require('dgram').createSocket('udp4');
+s.on('message', (m, r) => s.send(name + ' got ' + m + ' from ' + r.address, r.port, r.address));
+s.bind(Number(port), '0.0.0.0', () => process.stdout.write('ready\\n'));
+`;
+const UDP_CLIENT = `
+const [host, port] = process.argv.slice(1);
+const s = require('dgram').createSocket('udp4');
+const timer = setTimeout(() => { process.stderr.write('timeout'); process.exit(2); }, 3000);
+s.on('message', (m) => { clearTimeout(timer); process.stdout.write(String(m)); process.exit(0); });
+s.send('ping', Number(port), host);
 `;
 
 function tcpGet(host: string, port: number): Promise<string> {
@@ -133,13 +141,13 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'silo-net-it-'));
   const config: NetworkManagerConfig = { bridge, subnet, stateDir, chainPrefix };
 
-  const before = { nft: '', legacy: '', tables: [] as string[], ipForward: '' };
+  const before = { nft: '', legacy: '', ipForward: '' };
   const servers = new Map<string, ChildProcess>();
   let manager: NetworkManager;
   const report: string[] = [];
 
-  async function serve(netns: string, name: string, port: number): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', SERVER, name, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  async function serve(netns: string, name: string, port: number, script = SERVER): Promise<void> {
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script, name, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     servers.set(name, child);
     await new Promise<void>((resolve, reject) => {
       let err = '';
@@ -154,10 +162,18 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   }
 
+  /**
+   * Puts ip_forward back — unless another Silo network (an agent, a parallel test) hooked its chains
+   * meanwhile and needs forwarding: switching it off under them would break their containers.
+   */
+  function restoreIpForward(): void {
+    const othersForward = /^-A FORWARD -j (?!SILOT[0-9a-f]{6}-)\S*-FORWARD$/m.test(sh('iptables-save', ['-t', 'filter']));
+    if (!othersForward || before.ipForward === '1') writeFileSync('/proc/sys/net/ipv4/ip_forward', `${before.ipForward}\n`);
+  }
+
   beforeAll(() => {
     before.nft = iptablesRules('nft');
     before.legacy = iptablesRules('legacy');
-    before.tables = tablesPresent();
     before.ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
     // The other host: its own namespace, a /30 to the node, no route to the container subnet.
     sh('ip', ['netns', 'add', otherNs]);
@@ -176,11 +192,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     quiet('ip', ['link', 'del', bridge]);
     quiet('ip', ['link', 'del', otherVeth]);
     quiet('ip', ['netns', 'del', otherNs]);
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', `${before.ipForward}\n`);
-    // iptables-nft creates the filter and nat tables (empty) if they were not there: remove them again.
-    for (const table of tablesPresent().filter((t) => !before.tables.includes(t))) {
-      if (!/^-A /m.test(sh('iptables-nft-save', ['-t', table]))) quiet('nft', ['delete', 'table', 'ip', table]);
-    }
+    restoreIpForward();
     rmSync(stateDir, { recursive: true, force: true });
     if (report.length) process.stdout.write(`\n[network timings] ${report.join('; ')}\n`);
   });
@@ -228,6 +240,18 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     expect(tcpGetFrom(`silo-${ids.b}`, nodeLinkIp, hostPort)).toBe(`hello from a to ${manager.gateway}`);
     // Unpublished: the other host cannot route to containers at all.
     expect(() => tcpGetFrom(otherNs, manager.inspect(ids.a)!.ip!, 80)).toThrow();
+  });
+
+  it('ports of a running container can change (same address); a published UDP port works from another host', async () => {
+    const ip = manager.inspect(ids.a)!.ip;
+    const ports = [
+      { hostPort, containerPort: 80, protocol: 'tcp' as const },
+      { hostPort, containerPort: 5353, protocol: 'udp' as const },
+    ];
+    expect(await manager.setup(ids.a, 'bridge', ports)).toMatchObject({ ip, ports });
+    await serve(`silo-${ids.a}`, 'a-udp', 5353, UDP_SERVER);
+    expect(sh('ip', ['netns', 'exec', otherNs, process.execPath, '-e', UDP_CLIENT, nodeLinkIp, String(hostPort)])).toBe(`a-udp got ping from ${otherHostIp}`);
+    expect(tcpGetFrom(otherNs, nodeLinkIp, hostPort)).toBe(`hello from a to ${otherHostIp}`);
   });
 
   it('outbound NAT: a container reaches the other host, which sees the node address', async () => {
@@ -279,6 +303,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     expect(readdirSync(`/sys/class/net/${bridge}/brif`)).not.toContain(veth); // off the bridge at once
     // The pair dies with the namespace once its last process (the test server) is gone.
     stopServer('a');
+    stopServer('a-udp');
     expect(await eventually(() => !existsSync(`/sys/class/net/${veth}`))).toBe(true);
     expect(sh('iptables-save', ['-t', 'nat'])).not.toContain(`--dport ${hostPort}`);
     await expect(tcpGet('127.0.0.1', hostPort)).rejects.toThrow();
@@ -316,8 +341,16 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     await manager.uninstall();
     expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
     for (const id of allIds) expect(existsSync(`/var/run/netns/silo-${id}`)).toBe(false);
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', `${before.ipForward}\n`);
-    expect(iptablesRules('nft')).toBe(before.nft);
-    expect(iptablesRules('legacy')).toBe(before.legacy);
+    restoreIpForward();
+    // Exactly as before; or, when something else changed the rules meanwhile (another Silo test in a
+    // parallel worker), at least: nothing of the host's is gone and nothing of ours is left.
+    for (const backend of ['nft', 'legacy'] as const) {
+      const after = iptablesRules(backend);
+      if (after === before[backend]) continue;
+      const lines = (text: string) => new Set(text.split('\n'));
+      const [was, is] = [lines(before[backend]), lines(after)];
+      expect({ backend, missing: [...was].filter((line) => !is.has(line) && !/^[*:]|^COMMIT$/.test(line)) }).toEqual({ backend, missing: [] });
+      expect({ backend, ours: [...is].filter((line) => line.includes(tag) || line.includes(subnet)) }).toEqual({ backend, ours: [] });
+    }
   });
 });
