@@ -12,3 +12,4 @@ export * from './platform';
 export * from './pull-plan';
 export * from './registry-auth';
 export * from './registry-client';
+export * from './agent-image-adapters';

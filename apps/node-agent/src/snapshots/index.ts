@@ -8,3 +8,4 @@ export * from './overlay-snapshotter';
 export * from './snapshot-store';
 export * from './whiteouts';
 export * from './snapshot-leases';
+export * from './idmapped-lower-dirs';

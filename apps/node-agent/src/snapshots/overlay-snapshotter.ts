@@ -2,6 +2,7 @@ import { chown, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'n
 import { isAbsolute, join, relative } from 'node:path';
 import { Clock } from './clock';
 import { InvalidContainerId, MountError, SnapshotMissing } from './errors/snapshot-errors';
+import { releaseLowerMounts } from './idmapped-lower-dirs';
 import { Mounter, SystemMounter } from './mounter';
 import { SnapshotStore } from './snapshot-store';
 
@@ -97,9 +98,12 @@ export class OverlaySnapshotter {
     };
     // Recorded before mounting: a crash in between leaves a record that remove() cleans up.
     await writeJsonAtomic(join(dir, RECORD), record);
-    // Relative to the snapshot root where possible: many layers still fit in one page of options.
+    // Relative to the snapshot root where shorter: many layers still fit in one page of options.
     const cwd = this.snapshots.root;
-    const shortLowers = lowerDirs.map((d) => (d.startsWith(`${cwd}/`) ? relative(cwd, d) : d));
+    const shortLowers = lowerDirs.map((d) => {
+      const rel = relative(cwd, d);
+      return rel.length < d.length ? rel : d;
+    });
     try {
       await this.mounter.mountOverlay(target, { lowerDirs: shortLowers, upperDir, workDir, cwd });
     } catch (err) {
@@ -115,6 +119,8 @@ export class OverlaySnapshotter {
     const record = await this.get(containerId);
     if (record) await this.mounter.unmount(record.target);
     await options.lowerDirTransform?.release?.(containerId);
+    // Lower dirs a transform mounted under the container's dir (idmapped mounts), even without it.
+    await releaseLowerMounts(join(dir, 'lower'), this.mounter);
     for (const name of ['upper', 'work']) await rm(join(dir, name), { recursive: true, force: true });
     await rm(join(dir, RECORD), { force: true });
     // The rest of the container's directory belongs to others (bundle, logs): only an empty one goes.
