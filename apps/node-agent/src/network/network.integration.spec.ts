@@ -18,6 +18,9 @@ import { PortConflictError } from './network.types';
  * route to the container subnet: it reaches containers only through published ports on the node's
  * address, and containers reach it only through outbound NAT.
  */
+/** The iptables backend to test (`SILO_TEST_IPTABLES=legacy` for the legacy one); default nft. */
+const BACKEND = process.env['SILO_TEST_IPTABLES'] === 'legacy' ? 'legacy' : 'nft';
+const ipt = (args: string[]) => sh(`iptables-${BACKEND}-save`, args);
 const isRoot = process.getuid?.() === 0 && existsSync('/usr/sbin/ip') && existsSync('/proc/sys/net/ipv4/ip_forward');
 const describeAsRoot = isRoot ? describe : describe.skip;
 
@@ -115,7 +118,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-describeAsRoot('NetworkManager on the real kernel (root)', () => {
+describeAsRoot(`NetworkManager on the real kernel (root, iptables-${BACKEND})`, () => {
   const tag = randomBytes(3).toString('hex');
   const bridge = `silot${tag}`;
   const chainPrefix = `SILOT${tag}`;
@@ -139,7 +142,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
   const otherHostIp = `${linkBase}2`;
   const hostPort = randomInt(30000, 39000);
   const stateDir = mkdtempSync(join(tmpdir(), 'silo-net-it-'));
-  const config: NetworkManagerConfig = { bridge, subnet, stateDir, chainPrefix };
+  const config: NetworkManagerConfig = { bridge, subnet, stateDir, chainPrefix, iptables: BACKEND };
 
   const before = { nft: '', legacy: '', ipForward: '' };
   const servers = new Map<string, ChildProcess>();
@@ -167,7 +170,8 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
    * meanwhile and needs forwarding: switching it off under them would break their containers.
    */
   function restoreIpForward(): void {
-    const othersForward = /^-A FORWARD -j (?!SILOT[0-9a-f]{6}-)\S*-FORWARD$/m.test(sh('iptables-save', ['-t', 'filter']));
+    const filters = (['nft', 'legacy'] as const).map((backend) => iptablesRules(backend)).join('\n');
+    const othersForward = /^-A FORWARD -j (?!SILOT[0-9a-f]{6}-)\S*-FORWARD$/m.test(filters);
     if (!othersForward || before.ipForward === '1') writeFileSync('/proc/sys/net/ipv4/ip_forward', `${before.ipForward}\n`);
   }
 
@@ -206,7 +210,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     expect(sh('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge])).toContain(`${manager.gateway}/24`);
     expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('1');
     expect(readFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, 'utf8').trim()).toBe('1');
-    const saved = sh('iptables-save', []);
+    const saved = ipt([]);
     expect(saved.match(new RegExp(`-A FORWARD -j ${chainPrefix}-FORWARD`, 'g'))).toHaveLength(1);
     expect(saved.match(new RegExp(`-j ${chainPrefix}-DNAT`, 'g'))).toHaveLength(2);
     expect(saved.match(new RegExp(`-A POSTROUTING -j ${chainPrefix}-POSTROUTING`, 'g'))).toHaveLength(1);
@@ -261,10 +265,10 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
 
   it('a host port another container publishes is a PortConflictError and changes nothing', async () => {
     const links = readdirSync('/sys/class/net').sort();
-    const rules = sh('iptables-save', ['-t', 'nat']).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '');
+    const rules = ipt(['-t', 'nat']).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '');
     await expect(manager.setup(ids.c, 'bridge', [{ hostPort, containerPort: 8080, protocol: 'tcp' }])).rejects.toThrow(PortConflictError);
     expect(readdirSync('/sys/class/net').sort()).toEqual(links);
-    expect(sh('iptables-save', ['-t', 'nat']).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '')).toBe(rules);
+    expect(ipt(['-t', 'nat']).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '')).toBe(rules);
     expect(existsSync(`/var/run/netns/silo-${ids.c}`)).toBe(false);
   });
 
@@ -305,7 +309,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     stopServer('a');
     stopServer('a-udp');
     expect(await eventually(() => !existsSync(`/sys/class/net/${veth}`))).toBe(true);
-    expect(sh('iptables-save', ['-t', 'nat'])).not.toContain(`--dport ${hostPort}`);
+    expect(ipt(['-t', 'nat'])).not.toContain(`--dport ${hostPort}`);
     await expect(tcpGet('127.0.0.1', hostPort)).rejects.toThrow();
   });
 
@@ -326,7 +330,7 @@ describeAsRoot('NetworkManager on the real kernel (root)', () => {
     const nets = await Promise.all(bench.map((id, i) => manager.setup(id, 'bridge', [{ hostPort: hostPort + 200 + i, containerPort: 80, protocol: 'tcp' }])));
     const concurrentSetup = performance.now() - t;
     expect(new Set(nets.map((n) => n.ip)).size).toBe(bench.length);
-    expect(sh('iptables-save', ['-t', 'nat']).match(new RegExp(`-A ${chainPrefix}-DNAT `, 'g'))).toHaveLength(bench.length);
+    expect(ipt(['-t', 'nat']).match(new RegExp(`-A ${chainPrefix}-DNAT `, 'g'))).toHaveLength(bench.length);
     t = performance.now();
     await Promise.all(bench.map((id) => manager.teardown(id)));
     const concurrentTeardown = performance.now() - t;
