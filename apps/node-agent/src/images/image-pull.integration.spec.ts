@@ -1,5 +1,5 @@
 import { buildOciLayout, BuiltImage, hostPlatform as builderHostPlatform, makeTempDir, skopeoCopy, startSiloRegistry, SiloRegistryHandle, TempDir } from '@silo/testing';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -10,6 +10,16 @@ import { BadImageReference, ImageDigestMismatch, ImageNotFound, ImagePullError, 
 import { HttpTransport } from './http-transport';
 import { createImageComponents, ImageComponents, ImageComponentsConfig } from './image-components';
 import { PullProgress } from './image-puller';
+import { AgentRootfs, toImageInfo } from './agent-image-adapters';
+
+/** silo-runtime with idmap-mount (the workspace build's, or SILO_TEST_RUNTIME), else undefined. */
+function idmapRuntime(): string | undefined {
+  const candidate = process.env['SILO_TEST_RUNTIME'] ?? join(__dirname, '../../../../dist/native/silo-runtime');
+  if (!existsSync(candidate)) return undefined;
+  const probe = spawnSync(candidate, ['idmap-mount'], { encoding: 'utf8' });
+  return /usage: idmap-mount/.test(`${probe.stdout}${probe.stderr}`) ? candidate : undefined;
+}
+const runtime = idmapRuntime();
 
 /** Counts (and can refuse) every request the agent sends. */
 class CountingTransport extends HttpTransport {
@@ -188,6 +198,46 @@ describe('image puller and overlay snapshotter (real registry, real overlay moun
     expect(existsSync(join(rootB, 'data/keep'))).toBe(true);
     const top = join(config.agentHome, 'snapshots', digestHex(image.layers[2]!.chainId), 'fs');
     expect(readFileSync(join(top, 'etc/app.conf'), 'utf8')).toBe('answer=43\n');
+  });
+
+  (runtime ? it : it.skip)('hardened: id-mapped lower dirs show image files owned by the mapped range; upper owned by the mapped root', async () => {
+    const image = (await agent.store.get(app.manifestDigest))!;
+    const rootfs = new AgentRootfs(agent.snapshotter, agent.store, config.agentHome, runtime!);
+    const target = join(work.path, 'c-hard', 'rootfs');
+    await rootfs.prepare('c-hard', toImageInfo(image, appRef), target, { idmap: { hostId: 300_000, size: 65_536 } });
+    try {
+      expect(statSync(join(target, 'bin/busybox')).uid).toBe(300_000);
+      expect(statSync(join(target, 'home/app/notes')).uid).toBe(301_000);
+      expect(statSync(join(target, 'home/app')).gid).toBe(301_000);
+      expect(statSync(rootfs.upperDir('c-hard')).uid).toBe(300_000);
+      // the shared snapshot itself is unchanged
+      const lower = join(config.agentHome, 'snapshots', digestHex(image.layers[1]!.chainId), 'fs', 'home/app/notes');
+      expect(statSync(lower).uid).toBe(1000);
+      expect(mountsUnder(join(config.agentHome, 'containers', 'c-hard', 'lower'))).toHaveLength(3);
+    } finally {
+      await rootfs.remove('c-hard');
+    }
+    expect(mountsUnder(join(work.path, 'c-hard'))).toEqual([]);
+    expect(mountsUnder(join(config.agentHome, 'containers', 'c-hard'))).toEqual([]);
+    expect(existsSync(join(config.agentHome, 'containers', 'c-hard'))).toBe(false);
+  });
+
+  it('concurrent pulls of one image, and of another sharing its base layer, fetch and unpack each layer once', async () => {
+    const built = await buildOciLayout(join(work.path, 'layouts', 'app2'), { tag: 'v1', layers: [{ busybox: true }, { files: { 'etc/two': '2' } }] });
+    expect(built.layers[0]!.digest).toBe(app.layers[0]!.digest);
+    await skopeoCopy(built.skopeoRef, `${registry.host}/team/app2:v1`, { destCreds: registry.creds, preserveDigests: true });
+    const counting = new CountingTransport();
+    const fresh = createImageComponents({ ...config, agentHome: join(work.path, 'concurrent-agent') }, { http: counting });
+    await fresh.init();
+    const [a, b, c] = await Promise.all([fresh.puller.pull(appRef), fresh.puller.pull(appRef), fresh.puller.pull(`${registry.host}/team/app2:v1`)]);
+    expect(a.image.manifestDigest).toBe(app.manifestDigest);
+    expect(b.image).toEqual(a.image);
+    expect(c.image.layers[0]!.chainId).toBe(a.image.layers[0]!.chainId);
+    const blobGets = counting.urls.filter((u) => u.includes('/blobs/sha256:')).map((u) => u.slice(u.lastIndexOf('/') + 1));
+    const base = app.layers[0]!.digest;
+    expect(blobGets.filter((d) => d === base)).toHaveLength(1);
+    for (const d of new Set(blobGets)) expect(blobGets.filter((x) => x === d)).toHaveLength(1);
+    expect((await fresh.snapshots.list()).length).toBe(4);
   });
 
   it('GC spares images and snapshots in use by a mounted container; usage() lists images and layers', async () => {
