@@ -27,6 +27,8 @@ export class LayerDownloader {
     /** `<agentHome>/images/blobs`. */
     private readonly dir: string,
     private readonly client: RegistryClient,
+    /** A download that receives nothing for this long is abandoned (and retried once). */
+    private readonly idleTimeoutMs = 60_000,
   ) {}
 
   /** Removes partial downloads an interrupted agent left. */
@@ -84,11 +86,20 @@ export class LayerDownloader {
     });
     try {
       const { body } = await this.client.openBlob(target, layer.digest);
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => body.destroy(new Error(`no data for ${this.idleTimeoutMs} ms`)), this.idleTimeoutMs);
+      };
+      body.on('data', arm);
+      arm();
       try {
         await pipeline(body, verify, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       } catch (err) {
         if (err instanceof ImagePullError) throw err;
         throw new RegistryUnreachable(`downloading layer ${layer.digest} from ${target.registry.host} failed: ${describe(err)}`);
+      } finally {
+        clearTimeout(idle);
       }
       const actual = `sha256:${hash.digest('hex')}`;
       if (bytes !== layer.size) throw new ImageDigestMismatch(`layer ${layer.digest}`, `${layer.size} bytes`, `${bytes} bytes`);
