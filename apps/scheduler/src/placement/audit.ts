@@ -41,6 +41,9 @@ export function auditPlacement(snapshot: ClusterSnapshot, tasks: TaskToPlace[], 
     }
     if (placedIds.has(t.taskId)) problems.push(`task ${t.taskId} placed twice`);
     placedIds.add(t.taskId);
+    priorities.set(t.taskId, t.priority ?? 0);
+    // Evicted later (by a higher-priority task of a later batch): it holds nothing any more.
+    if (evicted.has(t.taskId)) continue;
     if (n.state !== 'ready' || n.availability !== 'active') problems.push(`task ${t.taskId} on ${n.hostname}, which is ${n.state}/${n.availability}`);
     for (const e of p.evictions ?? []) {
       if ((priorities.get(e.taskId) ?? Infinity) >= (t.priority ?? 0)) problems.push(`task ${t.taskId} evicts ${e.taskId} of equal or higher priority`);
