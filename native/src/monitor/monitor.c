@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -325,27 +326,27 @@ stream_close (struct stream *s)
   s->fd = -1;
 }
 
-/* Read what S has now (non-blocking).  Returns false once nothing more is readable.  */
-static bool
-stream_read (struct stream *s)
+/* Read at most MAX bytes of what S has now (non-blocking) and log the complete lines.  Returns
+   the byte count, 0 when nothing is there (or EINTR), -1 at EOF or error (S is closed then).  */
+static ssize_t
+stream_read_some (struct stream *s, size_t max)
 {
+  size_t room = sizeof (s->buf) - s->len;
   ssize_t n;
 
   if (s->fd < 0)
-    return false;
-  n = read (s->fd, s->buf + s->len, sizeof (s->buf) - s->len);
+    return -1;
+  n = read (s->fd, s->buf + s->len, max < room ? max : room);
   if (n > 0)
     {
       s->len += (size_t) n;
       stream_lines (s);
-      return true;
+      return n;
     }
-  if (n < 0 && errno == EINTR)
-    return true;
-  if (n < 0 && errno == EAGAIN)
-    return false;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return 0;
   stream_close (s); /* EOF or error */
-  return false;
+  return -1;
 }
 
 /* ---- processes ---- */
@@ -479,7 +480,7 @@ write_exit_file (const struct timespec *started, long long oom_before)
       snprintf (sig, sizeof (sig), "%d", WTERMSIG (container_status));
     }
   oom_after = read_oom_kill (opt.oom_file);
-  if (oom_after > 0 && oom_after > (oom_before < 0 ? 0 : oom_before))
+  if (oom_after > oom_before)
     oom = true;
   n = snprintf (buf, sizeof (buf),
                 "{\"exitCode\":%d,\"signal\":%s,\"oomKilled\":%s,\"startedAt\":\"%s\",\"finishedAt\":\"%s\"}\n",
@@ -544,6 +545,11 @@ monitor (void)
     fail ("exit file path too long");
   unlink (tmp_pid_file);
 
+  /* Before the start: a cgroup that does not exist yet has had no OOM kill (0).  */
+  oom_before = read_oom_kill (opt.oom_file);
+  if (oom_before < 0)
+    oom_before = 0;
+
   if (pipe2 (out_pipe, O_CLOEXEC) < 0 || pipe2 (err_pipe, O_CLOEXEC) < 0)
     fail ("pipe: %s", strerror (errno));
   runtime_pid = spawn_runtime (tmp_pid_file, devnull, out_pipe[1], err_pipe[1]);
@@ -598,7 +604,6 @@ monitor (void)
     }
 
   clock_gettime (CLOCK_REALTIME, &started);
-  oom_before = read_oom_kill (opt.oom_file);
   snprintf (pidbuf, sizeof (pidbuf), "%d", (int) container_pid);
   report ('O', pidbuf);
 
@@ -630,7 +635,7 @@ monitor (void)
         if (pfd[i].revents)
           {
             struct stream *s = streams[0].fd == pfd[i].fd ? &streams[0] : &streams[1];
-            stream_read (s);
+            stream_read_some (s, sizeof (s->buf));
           }
       reap ();
       if (!adopted && !container_done && kill (container_pid, 0) < 0 && errno == ESRCH)
@@ -640,12 +645,21 @@ monitor (void)
         }
     }
 
-  /* What the container wrote before it exited is in the pipes: take it, then cut any partial
-     line.  Descendants that still hold the pipes do not keep the monitor.  */
+  /* What the container wrote before it exited is in the pipes: take that much (FIONREAD now),
+     then cut any partial line.  Descendants that still hold the pipes, even writing on and on,
+     do not keep the monitor.  */
   for (i = 0; i < 2; i++)
     {
-      while (stream_read (&streams[i]))
-        ;
+      int pending = 0;
+      if (streams[i].fd >= 0 && ioctl (streams[i].fd, FIONREAD, &pending) < 0)
+        pending = 0;
+      while (pending > 0 && streams[i].fd >= 0)
+        {
+          ssize_t got = stream_read_some (&streams[i], (size_t) pending);
+          if (got <= 0)
+            break;
+          pending -= (int) got;
+        }
       stream_close (&streams[i]);
     }
   write_exit_file (&started, oom_before);

@@ -315,6 +315,19 @@ test_survives_its_parent_and_ignores_term_hup_int() {
   assert_contains "$(log_records)" "stdout F started"
 }
 
+test_a_descendant_writing_forever_does_not_keep_the_monitor() {
+  bundle "sh -c 'while :; do echo spam; done' & echo \$! >'\$B_DIR/spammer'; sleep 0.1; echo bye; exit 4"
+  sed -i "s|\\\$B_DIR|$B|" "$B/cmd"
+  monitor
+  assert_status 0
+  wait_for_exit_file
+  assert_eq "$(exit_field exitCode)" 4
+  cat "$LOG"* | grep -q ' stdout F bye$' || fail "no 'bye' in the log"
+  wait_until_gone "$(cat "$MPIDFILE")"
+  # With the monitor gone, the writer dies of SIGPIPE; make sure of it, by its pid.
+  kill -9 "$(cat "$B/spammer")" 2>/dev/null || true
+}
+
 test_orphans_are_reaped() {
   bundle 'for i in 1 2 3 4 5; do (sleep 0.1 &); done; exec sleep 300'
   monitor
@@ -333,6 +346,11 @@ test_container_pid_is_what_the_runtime_wrote_and_stays_alive() {
   monitor
   assert_status 0
   kill -0 "$CPID" || fail "container $CPID not running"
+  local i
+  for ((i = 0; i < 100; i++)); do # until its `exec sleep` has happened
+    [[ $(readlink /proc/"$CPID"/exe) == *sleep ]] && break
+    sleep 0.02
+  done
   assert_contains "$(readlink /proc/"$CPID"/exe)" sleep
   kill -9 "$CPID"
   wait_for_exit_file
