@@ -284,6 +284,13 @@ describe('NetworkManager (fake host)', () => {
       expect(host.commands).toEqual([]);
     });
 
+    it('brings the bridge back when someone deleted it', async () => {
+      const { manager, host } = await started();
+      host.links.delete('silo0');
+      await manager.setup('web', 'bridge');
+      expect(host.ipBatches()[0]).toEqual(['-batch -', 'link add silo0 type bridge', 'addr replace 10.88.0.1/24 dev silo0', 'link set silo0 up']);
+    });
+
     it('needs init first', async () => {
       const host = new FakeHost();
       const manager = new NetworkManager(CONFIG, host, { probe: host, store: new MemoryNetworkStateStore() });

@@ -281,6 +281,7 @@ export class NetworkManager {
 
   private async setupBridge(id: string, ports: PortMapping[]): Promise<ContainerNetwork> {
     this.requireInit();
+    if (!this.probe.linkExists(this.config.bridge)) await this.init(); // someone deleted the bridge: bring it back
     const existing = this.state!.endpoints[id];
     if (existing) {
       if (this.plumbingPresent(existing)) {
