@@ -52,6 +52,7 @@ import { ClusterSnapshot, PlaceOptions, PlaceResult, TaskToPlace } from './types
 
 export * from './types';
 export { PlacementEngine } from './engine';
+export { auditPlacement } from './audit';
 export type { Constraint, Preference } from './constraints';
 export { parseConstraint, parsePreference, PlacementSpecError, validateTaskSpec } from './constraints';
 
