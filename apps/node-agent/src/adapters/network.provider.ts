@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { NetworkMode } from '@silo/contracts';
+import { NetworkManager } from '../network/network-manager';
+import { ContainerNetwork, NetworkProvider, PortMapping } from '../tasks/task-ports';
+
+/** The task supervisor's network seam, served by the node's NetworkManager (bridge set up on first use). */
+@Injectable()
+export class ManagedNetworkProvider extends NetworkProvider {
+  private ready?: Promise<void>;
+
+  constructor(private readonly manager: NetworkManager) {
+    super();
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= this.manager.init().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  async setup(containerId: string, mode: NetworkMode, ports: PortMapping[]): Promise<ContainerNetwork> {
+    if (mode === 'bridge') await this.init();
+    return this.manager.setup(containerId, mode, ports);
+  }
+
+  async teardown(containerId: string): Promise<void> {
+    await this.manager.teardown(containerId);
+  }
+
+  async restore(liveContainerIds: string[]): Promise<void> {
+    await this.init();
+    await this.manager.restore(liveContainerIds);
+  }
+}
