@@ -57,6 +57,7 @@ export class ClusterState {
   /** serviceId → node number → tasks of the service on the node. */
   readonly serviceCounts = new Map<string, Map<number, number>>();
   private readonly indexes = new Map<string, Map<string, number[]>>();
+  private layerIndex: Map<string, number[]> | undefined;
 
   constructor(snapshot: ClusterSnapshot) {
     const nodes = snapshot.nodes;
@@ -171,6 +172,22 @@ export class ClusterState {
   matches(i: number, c: Constraint): boolean {
     const v = this.attribute(i, c);
     return c.op === '==' ? v === c.value : v !== c.value;
+  }
+
+  /** Node numbers that hold the layer (an inverted index, built on first use). */
+  nodesWithLayer(digest: string): number[] {
+    if (!this.layerIndex) {
+      const index = new Map<string, number[]>();
+      for (let i = 0; i < this.n; i++) {
+        for (const d of this.layers[i] ?? []) {
+          let list = index.get(d);
+          if (!list) index.set(d, (list = []));
+          list.push(i);
+        }
+      }
+      this.layerIndex = index;
+    }
+    return this.layerIndex.get(digest) ?? [];
   }
 
   /** Node numbers (ascending) whose attribute equals value: the index behind equality constraints. */

@@ -82,6 +82,8 @@ export class PlacementEngine {
   private readonly rank: Uint32Array;
   private rankSeed = Number.NaN;
   private cursor = 0;
+  /** Nodes whose locality[] is not 0. */
+  private readonly touched: number[] = [];
   private wRes = 1;
   private wImg = 1;
 
@@ -230,11 +232,33 @@ export class PlacementEngine {
   // -------------------------------------------------------------------------------------------
   // Scores (lower key = better node)
 
+  /** Image locality of one node (0…100): share of the image's bytes present. */
   private computeLocality(i: number, g: Group): void {
     const set = this.s.layers[i];
     let present = 0;
     if (set) for (let k = 0; k < g.layers.length; k++) if (set.has(g.layers[k]!.digest)) present += g.layerWeights[k]!;
     this.locality[i] = (present / g.imageWeight) * 100;
+    this.touched.push(i);
+  }
+
+  /** Image locality of every node at once, through the layer → nodes index (nodes without a layer stay 0). */
+  private computeGroupLocality(g: Group): void {
+    this.clearLocality();
+    const loc = this.locality;
+    for (let k = 0; k < g.layers.length; k++) {
+      const w = g.layerWeights[k]!;
+      for (const i of this.s.nodesWithLayer(g.layers[k]!.digest)) {
+        if (loc[i] === 0) this.touched.push(i);
+        loc[i] += w;
+      }
+    }
+    const scale = 100 / g.imageWeight;
+    for (const i of this.touched) loc[i] *= scale;
+  }
+
+  private clearLocality(): void {
+    for (const i of this.touched) this.locality[i] = 0;
+    this.touched.length = 0;
   }
 
   /**
@@ -299,6 +323,7 @@ export class PlacementEngine {
     const K = Math.max(ctx.minNodes, Math.ceil((C * ctx.pct) / 100));
     if (ctx.pct < 100 && !g.binpack && g.prefs.length === 0 && K < C && R * K <= C && counts.size + R < C) {
       ctx.stats.sampledGroups++;
+      this.clearLocality();
       for (; next < R; next++) {
         let best = -1;
         let bestKey = Infinity;
@@ -325,7 +350,7 @@ export class PlacementEngine {
 
     // Exact path: heaps of fitting candidates per preference group.
     if (next < R) {
-      if (g.imageWeight > 0) for (let j = 0; j < C; j++) this.computeLocality(cands[j]!, g);
+      if (g.imageWeight > 0) this.computeGroupLocality(g);
       const root = this.buildTree(g, cands, counts);
       ctx.stats.nodesScored += C;
       for (; next < R; next++) {
@@ -414,7 +439,6 @@ export class PlacementEngine {
     for (let j = 0; j < cands.length; j++) {
       const i = cands[j]!;
       if (!this.fits(i, g, counts)) continue;
-      if (g.imageWeight > 0) this.computeLocality(i, g);
       const key = this.key(i, g, counts);
       if (key < bestKey || (key === bestKey && this.rank[i]! < this.rank[best]!)) {
         best = i;
