@@ -266,8 +266,8 @@ silo_signal_parse (const char *name)
     return -1;
   if (*name >= '0' && *name <= '9')
     {
-      n = parse_small_int (name, SIGRTMAX);
-      return n >= 1 ? n : -1;
+      /* 0 is valid: it checks that the process exists.  */
+      return parse_small_int (name, SIGRTMAX);
     }
   if (strncasecmp (name, "SIG", 3) == 0)
     name += 3;

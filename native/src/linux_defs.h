@@ -41,7 +41,7 @@ int silo_rlimit_find (const char *name);
 const char *silo_rlimit_name (int resource);
 
 /* Signals: "TERM", "SIGTERM", "sigterm" or "15" -> SIGTERM; also "RTMIN+N" / "SIGRTMAX-N".
-   Returns -1 for an unknown name or a number outside 1..SIGRTMAX.  */
+   Returns -1 for an unknown name or a number outside 0..SIGRTMAX (0: only check the process).  */
 int silo_signal_parse (const char *name);
 /* "SIGTERM" for SIGTERM, or NULL.  */
 const char *silo_signal_name (int sig);
