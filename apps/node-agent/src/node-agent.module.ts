@@ -58,7 +58,7 @@ export class NodeAgentModule {
           useFactory: (c: ImageComponents) => new AgentRootfs(c.snapshotter, c.store, config.agentHome, config.runtimeBinary),
           inject: [IMAGE_COMPONENTS],
         },
-        { provide: NetworkManager, useFactory: () => new NetworkManager({ bridge: config.bridgeName, subnet: config.nodeSubnet, stateDir: join(config.agentHome, 'network') }) },
+        { provide: NetworkManager, useFactory: () => new NetworkManager({ bridge: config.bridgeName, subnet: config.nodeSubnet, stateDir: join(config.agentHome, 'network'), chainPrefix: config.chainPrefix }) },
         { provide: NetworkProvider, useClass: ManagedNetworkProvider },
         ContainerRuntime,
         TaskSetService,

@@ -49,6 +49,11 @@ export class NodeAgentConfig extends BaseServiceConfig {
   @Matches(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-9])$/, { message: 'must be an IPv4 CIDR from /16 to /29, e.g. 10.88.0.0/24' })
   nodeSubnet = '10.88.0.0/24';
 
+  /** Prefix of this agent's iptables chains (two agents sharing one network namespace need two). */
+  @EnvVar('SILO_NETWORK_CHAIN_PREFIX')
+  @Matches(/^[A-Za-z][A-Za-z0-9_-]{0,14}$/, { message: 'must be 1-15 letters, digits, "_" or "-", starting with a letter' })
+  chainPrefix = 'SILO';
+
   get runtimeBinary(): string {
     return this.runtimePath ?? join(siloRoot(), 'dist', 'native', 'silo-runtime');
   }

@@ -181,7 +181,7 @@ export class TaskSupervisor {
       this.checkLimits();
       this.setStatus('starting', { imageDigest: this.image.digest });
       await this.prepareAndStart(this.image);
-      this.setStatus('running', { pid: this.status.pid, startedAt: this.now(), exitCode: undefined, finishedAt: undefined, reason: undefined });
+      this.setStatus('running', { pid: this.status.pid, ip: this.network?.ip, startedAt: this.now(), exitCode: undefined, finishedAt: undefined, reason: undefined });
       this.startHealthProbe();
       return true;
     } catch (err) {
