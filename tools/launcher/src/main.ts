@@ -5,7 +5,7 @@ import { InstanceLock } from './instance-lock';
 import { loadLauncherConfig, LauncherConfig } from './launcher-config';
 import { formatLine, prefixFor } from './log-format';
 import { ConsoleSink, ManagedProcess } from './managed-process';
-import { ensureNatsServer } from './nats-binary';
+import { ensureAgentTools, ensureNatsServer } from './nats-binary';
 
 /** The repository root: dist/tools/launcher/src → four levels up. */
 const ROOT = resolve(__dirname, '../../../..');
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  ensureAgentTools((line) => sink.notice(line));
   let natsUrl = config.externalNatsUrl;
   if (natsUrl) {
     sink.notice(`using the NATS at ${natsUrl} (SILO_NATS_URL)`);

@@ -10,6 +10,7 @@ import { ExitRecord, waitForExitFile } from './exit-watcher';
 import { HealthProbe } from './health-probe';
 import { restartDelay, shouldRestart, BACKOFF_RESET_AFTER_MS } from './restart-policy';
 import { ContainerNetwork, ImageInfo, ImageProvider, NetworkProvider, RootfsProvider } from './task-ports';
+import { containerResolvConf } from '../network/resolv-conf';
 import { atomicWriteJson } from './atomic-write';
 
 /** A reason the task cannot run as specified: reported as `failed(reason)`, not retried. */
@@ -282,8 +283,8 @@ export class TaskSupervisor {
     const ip = this.network?.ip;
     await writeFile(`${dir}/hostname`, `${hostname}\n`);
     await writeFile(`${dir}/hosts`, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${hostname}\n` : `127.0.1.1\t${hostname}\n`}`);
-    // No DNS server is reachable from a Silo node's containers unless the operator adds one.
-    await writeFile(`${dir}/resolv.conf`, existsSync('/etc/resolv.conf') && this.network?.mode === 'host' ? await readFile('/etc/resolv.conf', 'utf8') : '');
+    const hostResolvConf = existsSync('/etc/resolv.conf') ? await readFile('/etc/resolv.conf', 'utf8') : '';
+    await writeFile(`${dir}/resolv.conf`, containerResolvConf(this.network?.mode ?? 'none', hostResolvConf));
   }
 
   private startHealthProbe(): void {
