@@ -223,13 +223,18 @@ export class TaskSupervisor {
     await this.deps.runtime.delete(id, true).catch(() => undefined);
 
     const mode = spec.network ?? 'bridge';
-    if (!this.network) {
-      this.network = await this.deps.network.setup(id, mode, spec.ports ?? []);
-      await this.persist();
-    }
     const hardened = spec.isolation === 'hardened';
     const hostId = hardened ? await this.deps.idRanges.acquire(id) : undefined;
-    await this.deps.rootfs.prepare(id, image, layout.rootfs(id), hostId !== undefined ? { idmap: { hostId, size: USERNS_SIZE } } : {});
+    // The network and the root filesystem do not depend on each other: prepare both at once.
+    await Promise.all([
+      this.network
+        ? undefined
+        : this.deps.network.setup(id, mode, spec.ports ?? []).then(async (network) => {
+            this.network = network;
+            await this.persist();
+          }),
+      this.deps.rootfs.prepare(id, image, layout.rootfs(id), hostId !== undefined ? { idmap: { hostId, size: USERNS_SIZE } } : {}),
+    ]);
 
     let user;
     try {
