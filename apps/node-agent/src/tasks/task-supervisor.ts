@@ -263,7 +263,7 @@ export class TaskSupervisor {
       gid: user.gid,
       additionalGids: user.additionalGids,
       readOnlyRootfs: spec.readOnlyRootfs ?? false,
-      network: { mode, netnsPath: this.network.netnsPath },
+      network: { mode, netnsPath: this.network?.netnsPath },
       resources: spec.resources ?? {},
       cgroupsPath: this.cgroupPath,
       isolation: spec.isolation ?? 'default',
