@@ -31,6 +31,8 @@ interface Settings {
   runs: number;
   /** percentageOfNodesToScore of the sampled variant (0: skip it). */
   pct: number;
+  /** Second scenario: this many single-replica services (every task its own group; 0: skip). */
+  singletons: number;
 }
 
 function loadSettings(env: Record<string, string | undefined>): Settings {
@@ -41,6 +43,7 @@ function loadSettings(env: Record<string, string | undefined>): Settings {
     seed: intSetting(env, 'BENCH_SEED', 1, 0),
     runs: intSetting(env, 'BENCH_RUNS', 3),
     pct: intSetting(env, 'BENCH_PCT', 10, 0),
+    singletons: intSetting(env, 'BENCH_SINGLETONS', 20_000, 0),
   };
 }
 
@@ -217,15 +220,22 @@ function main(): void {
     const engine = new PlacementEngine(sc.snapshot);
     for (const b of sc.batches.slice(0, Math.max(1, Math.floor(sc.batches.length / 10)))) engine.place(b, modes[0]!.options);
   }
-  const summaries: ModeSummary[] = [];
-  for (const m of modes) {
-    const runs: Run[] = [];
-    for (let i = 0; i < settings.runs; i++) {
-      const run = runOnce(sc, m.options);
-      log(`${m.mode} run ${i + 1}/${settings.runs}: ${Math.round(sc.tasks.length / run.placeS)} placements/s (${run.placeS.toFixed(3)} s, ingest ${run.ingestS.toFixed(3)} s)`);
-      runs.push(run);
-    }
-    summaries.push(summarizeMode(m.mode, m.options, sc, runs));
+  const measure = (scenario: SyntheticScenario, label: string): ModeSummary[] =>
+    modes.map((m) => {
+      const runs: Run[] = [];
+      for (let i = 0; i < settings.runs; i++) {
+        const run = runOnce(scenario, m.options);
+        log(`${label}, ${m.mode}, run ${i + 1}/${settings.runs}: ${Math.round(scenario.tasks.length / run.placeS)} placements/s (${run.placeS.toFixed(3)} s, ingest ${run.ingestS.toFixed(3)} s)`);
+        runs.push(run);
+      }
+      return summarizeMode(m.mode, m.options, scenario, runs);
+    });
+  const summaries = measure(sc, 'main');
+  let single: { sc: SyntheticScenario; summaries: ModeSummary[] } | undefined;
+  if (settings.singletons > 0) {
+    const s1 = syntheticScenario({ seed: settings.seed + 1, nodes: settings.nodes, tasks: settings.singletons, batchSize: settings.batch, maxReplicas: 1 });
+    log(`singleton scenario: ${s1.tasks.length} single-replica services on ${settings.nodes} nodes`);
+    single = { sc: s1, summaries: measure(s1, 'singletons') };
   }
   const load1 = loadavg();
 
@@ -271,7 +281,28 @@ function main(): void {
       ],
     ),
   );
-  for (const s of summaries) if (s.quality.firstProblem) out(`${s.mode}: first audit problem: ${s.quality.firstProblem}`);
+  if (single) {
+    out();
+    out(`Worst case for grouping: ${single.sc.tasks.length} single-replica services (every task its own group, a full filter+score pass each), same ${settings.nodes} nodes`);
+    out();
+    out(
+      table(
+        ['mode', 'placements/s (median)', 'min–max', 'batch p50', 'batch p99', 'nodes scored/task', 'placed / pending', 'audit problems', 'other CPU load'],
+        single.summaries.map((s) => [
+          s.mode,
+          String(s.placementsPerS),
+          `${s.placementsPerSMin}–${s.placementsPerSMax}`,
+          `${s.batchP50Ms} ms`,
+          `${s.batchP99Ms} ms`,
+          String(s.nodesScoredPerTask),
+          `${s.quality.placed} / ${s.quality.pending}`,
+          String(s.quality.auditProblems),
+          `${Math.round(s.foreignCpuShare * 100)}%`,
+        ]),
+      ),
+    );
+  }
+  for (const s of [...summaries, ...(single?.summaries ?? [])]) if (s.quality.firstProblem) out(`${s.mode}: first audit problem: ${s.quality.firstProblem}`);
   if (summaries[0]?.quality.pendingExample) out(`why pending, e.g. ${summaries[0].quality.pendingExample}`);
   out();
   const exact = summaries[0]!;
@@ -303,6 +334,23 @@ function main(): void {
         },
       ]),
     ),
+    singletons: single
+      ? Object.fromEntries(
+          single.summaries.map((s) => [
+            s.mode,
+            {
+              placements_per_s: { median: s.placementsPerS, min: s.placementsPerSMin, max: s.placementsPerSMax, n: s.runs.length },
+              batch_ms: { p50: s.batchP50Ms, p99: s.batchP99Ms },
+              nodes_scored_per_task: s.nodesScoredPerTask,
+              placed: s.quality.placed,
+              pending: s.quality.pending,
+              audit_problems: s.quality.auditProblems,
+              noise_cpu_share: s.foreignCpuShare,
+            },
+          ]),
+        )
+      : null,
+    singleton_tasks: single?.sc.tasks.length ?? 0,
     nodes: settings.nodes,
     tasks: sc.tasks.length,
     services: sc.services.length,

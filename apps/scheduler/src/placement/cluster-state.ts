@@ -56,6 +56,8 @@ export class ClusterState {
   readonly tasks: TaskRef[][];
   /** serviceId → node number → tasks of the service on the node. */
   readonly serviceCounts = new Map<string, Map<number, number>>();
+  /** taskId → node number, for every task that holds resources. */
+  readonly taskNode = new Map<string, number>();
   private readonly indexes = new Map<string, Map<string, number[]>>();
   private layerIndex: Map<string, number[]> | undefined;
 
@@ -131,6 +133,7 @@ export class ClusterState {
     if (!counts) this.serviceCounts.set(t.serviceId, (counts = new Map()));
     counts.set(i, (counts.get(i) ?? 0) + 1);
     this.tasks[i]!.push(t);
+    this.taskNode.set(t.taskId, i);
   }
 
   /** Takes a task off node i (preemption). */
@@ -139,6 +142,7 @@ export class ClusterState {
     const at = list.indexOf(t);
     if (at < 0) return;
     list.splice(at, 1);
+    this.taskNode.delete(t.taskId);
     this.cpuUsed[i] -= t.cpu;
     this.memUsed[i] -= t.mem;
     this.pidsUsed[i] -= t.pids;

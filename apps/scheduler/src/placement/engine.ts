@@ -54,14 +54,28 @@ interface Group {
   order: number;
 }
 
-/** A preference group: the tasks of the service in it, and either sub-groups or a heap of nodes. */
-interface Branch {
-  count: number;
-  exhausted: boolean;
-  parent: Branch | undefined;
-  children: Map<string, Branch> | undefined;
-  order: Branch[] | undefined;
-  heap: number[] | undefined;
+/**
+ * The candidates of a constraint set partitioned by preference-label values, as a tree: branch 0
+ * is the root; each leaf holds its nodes. Cached with the candidates (static for the engine's life).
+ */
+interface Layout {
+  cands: Int32Array;
+  /** Nodes of each leaf. */
+  leaves: Int32Array[];
+  /** Leaf number of each node number, −1 when not a candidate (only with preferences). */
+  leafOfNode: Int32Array | undefined;
+  /** Per branch: parent branch (−1 for the root), children in value order, leaf number (−1 inner). */
+  parent: Int32Array;
+  children: Int32Array[];
+  branchLeaf: Int32Array;
+  /** Per leaf: its branch. */
+  leafBranch: Int32Array;
+}
+
+/** A binary min-heap of node numbers in a typed array. */
+interface Heap {
+  a: Int32Array;
+  n: number;
 }
 
 // Static filter results: 0 passes; ≥ FAIL_CONSTRAINT: constraint number (code − FAIL_CONSTRAINT) failed.
@@ -72,13 +86,14 @@ const FAIL_PLATFORM = 4;
 const FAIL_CONSTRAINT = 10;
 
 const SCORE_SCALE = 1000;
+const STATIC_CACHE_LIMIT = 512;
 
 export class PlacementEngine {
   private readonly s: ClusterState;
   private readonly staticCache = new Map<string, Int32Array>();
+  private readonly layoutCache = new Map<string, Layout>();
   private readonly keys: Float64Array;
   private readonly locality: Float64Array;
-  private readonly mask: Uint8Array;
   private readonly rank: Uint32Array;
   private rankSeed = Number.NaN;
   private cursor = 0;
@@ -92,7 +107,6 @@ export class PlacementEngine {
     const n = this.s.n;
     this.keys = new Float64Array(n);
     this.locality = new Float64Array(n);
-    this.mask = new Uint8Array(n);
     this.rank = new Uint32Array(n);
   }
 
@@ -110,7 +124,8 @@ export class PlacementEngine {
     const placements: Array<Placement | undefined> = new Array(tasks.length);
     const pending: Array<{ index: number; p: PendingTask }> = [];
     const stats: PlacementStats = { tasks: tasks.length, placed: 0, pending: 0, preempted: 0, groups: 0, sampledGroups: 0, nodesScored: 0 };
-    const groups = this.group(tasks);
+    const unique = this.rejectDuplicates(tasks, pending);
+    const groups = this.group(unique);
     stats.groups = groups.length;
     for (const g of groups) this.placeGroup(g, { placements, pending, stats, preemption, pct, minNodes });
     pending.sort((a, b) => a.index - b.index);
@@ -123,13 +138,30 @@ export class PlacementEngine {
   // -------------------------------------------------------------------------------------------
   // Grouping
 
-  private group(tasks: TaskToPlace[]): Group[] {
+  /** A task id already placed (in the snapshot, an earlier batch, or earlier in this one) is not placed again. */
+  private rejectDuplicates(tasks: TaskToPlace[], pending: Array<{ index: number; p: PendingTask }>): Array<{ task: TaskToPlace; index: number }> {
+    const seen = new Set<string>();
+    const out: Array<{ task: TaskToPlace; index: number }> = [];
+    for (let index = 0; index < tasks.length; index++) {
+      const task = tasks[index]!;
+      const on = this.s.taskNode.get(task.taskId);
+      if (on === undefined && !seen.has(task.taskId)) {
+        seen.add(task.taskId);
+        out.push({ task, index });
+        continue;
+      }
+      const message = on === undefined ? `task ${task.taskId} appears twice in the batch` : `task ${task.taskId} is already placed on node ${this.s.hostnames[on]}`;
+      pending.push({ index, p: { taskId: task.taskId, serviceId: task.serviceId, nodesTotal: this.s.n, message, reasons: [{ code: 'duplicate-task', nodes: 0, message }] } });
+    }
+    return out;
+  }
+
+  private group(tasks: Array<{ task: TaskToPlace; index: number }>): Group[] {
     const byKey = new Map<string, Group>();
     const groups: Group[] = [];
     let prev: TaskToPlace | undefined;
     let prevGroup: Group | undefined;
-    for (let index = 0; index < tasks.length; index++) {
-      const t = tasks[index]!;
+    for (const { task: t, index } of tasks) {
       let g: Group | undefined;
       if (prev && prevGroup && sameSpecByReference(prev, t)) g = prevGroup;
       else {
@@ -213,6 +245,8 @@ export class PlacementEngine {
       for (let i = 0; i < this.s.n; i++) if (this.staticFail(i, g) === 0) out.push(i);
     }
     const result = Int32Array.from(out);
+    // Bounded: many one-off constraint sets (node.hostname!=…) must not grow memory without end.
+    if (this.staticCache.size >= STATIC_CACHE_LIMIT) this.staticCache.clear();
     this.staticCache.set(g.staticKey, result);
     return result;
   }
@@ -348,23 +382,72 @@ export class PlacementEngine {
       }
     }
 
-    // Exact path: heaps of fitting candidates per preference group.
+    // Exact path: per preference group, the fitting candidates by score.
     if (next < R) {
       if (g.imageWeight > 0) this.computeGroupLocality(g);
-      const root = this.buildTree(g, cands, counts);
+      const L = this.layout(g, cands);
+      const nb = L.parent.length;
+      const count = new Float64Array(nb);
+      const exhausted = new Uint8Array(nb);
+      if (L.leafOfNode) {
+        // Tasks of the service already in each preference group (on candidate nodes) count first.
+        for (const [i, c] of counts) {
+          const leaf = L.leafOfNode[i]!;
+          if (leaf >= 0) for (let b = L.leafBranch[leaf]!; b >= 0; b = L.parent[b]!) count[b] += c;
+        }
+      }
+      if (L.leaves.length === 0) exhausted[0] = 1;
       ctx.stats.nodesScored += C;
-      for (; next < R; next++) {
-        const leaf = chooseLeaf(root);
-        if (!leaf) break;
-        const heap = leaf.heap!;
-        const i = heapPop(heap, this.keys, this.rank);
-        assign(i, next);
-        for (let b: Branch | undefined = leaf; b; b = b.parent) b.count++;
-        if (this.fits(i, g, counts)) {
-          this.keys[i] = this.key(i, g, counts);
-          heapPush(heap, i, this.keys, this.rank);
-        } else if (heap.length === 0) {
-          markExhausted(leaf);
+      if (R - next === 1) {
+        // One task: the best node of each group in one pass, no heap.
+        const bestOf = new Int32Array(L.leaves.length).fill(-1);
+        for (let l = 0; l < L.leaves.length; l++) {
+          const nodes = L.leaves[l]!;
+          let best = -1;
+          let bestKey = Infinity;
+          for (let j = 0; j < nodes.length; j++) {
+            const i = nodes[j]!;
+            if (!this.fits(i, g, counts)) continue;
+            const key = this.key(i, g, counts);
+            if (key < bestKey || (key === bestKey && (this.rank[i]! < this.rank[best]! || (this.rank[i] === this.rank[best] && i < best)))) {
+              best = i;
+              bestKey = key;
+            }
+          }
+          bestOf[l] = best;
+          if (best < 0) markExhausted(L, exhausted, L.leafBranch[l]!);
+        }
+        const leaf = chooseLeaf(L, count, exhausted);
+        if (leaf >= 0) assign(bestOf[leaf]!, next++);
+      } else {
+        const heaps: Heap[] = new Array(L.leaves.length);
+        const keys = this.keys;
+        for (let l = 0; l < L.leaves.length; l++) {
+          const nodes = L.leaves[l]!;
+          const h: Heap = { a: new Int32Array(nodes.length), n: 0 };
+          for (let j = 0; j < nodes.length; j++) {
+            const i = nodes[j]!;
+            if (!this.fits(i, g, counts)) continue;
+            keys[i] = this.key(i, g, counts);
+            h.a[h.n++] = i;
+          }
+          heapify(h, keys, this.rank);
+          heaps[l] = h;
+          if (h.n === 0) markExhausted(L, exhausted, L.leafBranch[l]!);
+        }
+        for (; next < R; next++) {
+          const leaf = chooseLeaf(L, count, exhausted);
+          if (leaf < 0) break;
+          const heap = heaps[leaf]!;
+          const i = heapPop(heap, keys, this.rank);
+          assign(i, next);
+          for (let b = L.leafBranch[leaf]!; b >= 0; b = L.parent[b]!) count[b]++;
+          if (this.fits(i, g, counts)) {
+            keys[i] = this.key(i, g, counts);
+            heapPush(heap, i, keys, this.rank);
+          } else if (heap.n === 0) {
+            markExhausted(L, exhausted, L.leafBranch[leaf]!);
+          }
         }
       }
     }
@@ -395,41 +478,68 @@ export class PlacementEngine {
     }
   }
 
-  private buildTree(g: Group, cands: Int32Array, counts: Map<number, number>): Branch {
-    const s = this.s;
-    const root = newBranch(undefined);
-    const prefs = g.prefs;
-    const leafOf = (i: number): Branch => {
-      let b = root;
-      for (const p of prefs) {
-        const value = s.labels[i]![p.labelKey] ?? '';
-        if (!b.children) b.children = new Map();
-        let c = b.children.get(value);
-        if (!c) b.children.set(value, (c = newBranch(b)));
-        b = c;
-      }
-      if (!b.heap) b.heap = [];
-      return b;
-    };
-    for (let j = 0; j < cands.length; j++) {
-      const i = cands[j]!;
-      const leaf = leafOf(i);
-      if (!this.fits(i, g, counts)) continue;
-      this.keys[i] = this.key(i, g, counts);
-      leaf.heap!.push(i);
-    }
-    if (prefs.length) {
-      // Tasks of the service already in each preference group (on candidate nodes) count first.
-      const mask = this.mask;
-      for (let j = 0; j < cands.length; j++) mask[cands[j]!] = 1;
-      for (const [i, c] of counts) if (mask[i]) for (let b: Branch | undefined = leafOf(i); b; b = b.parent) b.count += c;
-      for (let j = 0; j < cands.length; j++) mask[cands[j]!] = 0;
+  private layout(g: Group, cands: Int32Array): Layout {
+    const key = `${g.staticKey}#${g.prefs.map((p) => p.labelKey).join('\u0001')}`;
+    const cached = this.layoutCache.get(key);
+    if (cached) return cached;
+    let layout: Layout;
+    if (g.prefs.length === 0) {
+      layout = {
+        cands,
+        leaves: cands.length ? [cands] : [],
+        leafOfNode: undefined,
+        parent: Int32Array.of(-1),
+        children: [new Int32Array(0)],
+        branchLeaf: Int32Array.of(cands.length ? 0 : -1),
+        leafBranch: Int32Array.of(0),
+      };
     } else {
-      root.count = 0;
-      if (!root.heap) root.heap = [];
+      interface B {
+        id: number;
+        parent: number;
+        kids: Map<string, B>;
+        nodes: number[] | undefined;
+      }
+      const all: B[] = [{ id: 0, parent: -1, kids: new Map(), nodes: undefined }];
+      for (let j = 0; j < cands.length; j++) {
+        const i = cands[j]!;
+        let b = all[0]!;
+        for (const p of g.prefs) {
+          const value = this.s.labels[i]![p.labelKey] ?? '';
+          let c = b.kids.get(value);
+          if (!c) {
+            c = { id: all.length, parent: b.id, kids: new Map(), nodes: undefined };
+            all.push(c);
+            b.kids.set(value, c);
+          }
+          b = c;
+        }
+        (b.nodes ??= []).push(i);
+      }
+      const leaves: Int32Array[] = [];
+      const branchLeaf = new Int32Array(all.length).fill(-1);
+      const leafOfNode = new Int32Array(this.s.n).fill(-1);
+      const leafBranchList: number[] = [];
+      for (const b of all) {
+        if (!b.nodes) continue;
+        branchLeaf[b.id] = leaves.length;
+        for (const i of b.nodes) leafOfNode[i] = leaves.length;
+        leaves.push(Int32Array.from(b.nodes));
+        leafBranchList.push(b.id);
+      }
+      layout = {
+        cands,
+        leaves,
+        leafOfNode,
+        parent: Int32Array.from(all.map((b) => b.parent)),
+        children: all.map((b) => Int32Array.from([...b.kids.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map((e) => e[1].id))),
+        branchLeaf,
+        leafBranch: Int32Array.from(leafBranchList),
+      };
     }
-    finishTree(root, this.keys, this.rank);
-    return root;
+    if (this.layoutCache.size >= STATIC_CACHE_LIMIT) this.layoutCache.clear();
+    this.layoutCache.set(key, layout);
+    return layout;
   }
 
   /** Linear scan for the best fitting node (after preemption changed the state). */
@@ -651,43 +761,29 @@ function groupKey(t: TaskToPlace): string {
 // ---------------------------------------------------------------------------------------------
 // Preference tree
 
-function newBranch(parent: Branch | undefined): Branch {
-  return { count: 0, exhausted: false, parent, children: undefined, order: undefined, heap: undefined };
-}
-
-function finishTree(b: Branch, keys: Float64Array, rank: Uint32Array): void {
-  if (b.children) {
-    b.order = [...b.children.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map((e) => e[1]);
-    let all = true;
-    for (const c of b.order) {
-      finishTree(c, keys, rank);
-      if (!c.exhausted) all = false;
+/** Down the tree: at each level the group with the fewest tasks of the service that still has a node. Leaf number or −1. */
+function chooseLeaf(L: Layout, count: Float64Array, exhausted: Uint8Array): number {
+  if (exhausted[0]) return -1;
+  let b = 0;
+  for (;;) {
+    const kids = L.children[b]!;
+    if (kids.length === 0) return L.branchLeaf[b]!;
+    let pick = -1;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k]!;
+      if (!exhausted[c] && (pick < 0 || count[c]! < count[pick]!)) pick = c;
     }
-    b.exhausted = all;
-  } else {
-    heapify(b.heap ?? (b.heap = []), keys, rank);
-    b.exhausted = b.heap.length === 0;
-  }
-}
-
-/** Down the tree: at each level the group with the fewest tasks of the service that still has a node. */
-function chooseLeaf(root: Branch): Branch | undefined {
-  if (root.exhausted) return undefined;
-  let b = root;
-  while (b.order) {
-    let pick: Branch | undefined;
-    for (const c of b.order) if (!c.exhausted && (!pick || c.count < pick.count)) pick = c;
-    if (!pick) return undefined;
+    if (pick < 0) return -1;
     b = pick;
   }
-  return b;
 }
 
-function markExhausted(leaf: Branch): void {
-  leaf.exhausted = true;
-  for (let p = leaf.parent; p; p = p.parent) {
-    if (p.order!.some((c) => !c.exhausted)) return;
-    p.exhausted = true;
+function markExhausted(L: Layout, exhausted: Uint8Array, branch: number): void {
+  exhausted[branch] = 1;
+  for (let p = L.parent[branch]!; p >= 0; p = L.parent[p]!) {
+    const kids = L.children[p]!;
+    for (let k = 0; k < kids.length; k++) if (!exhausted[kids[k]!]) return;
+    exhausted[p] = 1;
   }
 }
 
@@ -703,42 +799,45 @@ function less(a: number, b: number, keys: Float64Array, rank: Uint32Array): bool
   return ra !== rb ? ra < rb : a < b;
 }
 
-function siftDown(h: number[], at: number, keys: Float64Array, rank: Uint32Array): void {
-  const n = h.length;
-  const x = h[at]!;
+function siftDown(h: Heap, at: number, keys: Float64Array, rank: Uint32Array): void {
+  const a = h.a;
+  const n = h.n;
+  const x = a[at]!;
   for (;;) {
     const l = 2 * at + 1;
     if (l >= n) break;
     const r = l + 1;
-    const c = r < n && less(h[r]!, h[l]!, keys, rank) ? r : l;
-    if (!less(h[c]!, x, keys, rank)) break;
-    h[at] = h[c]!;
+    const c = r < n && less(a[r]!, a[l]!, keys, rank) ? r : l;
+    if (!less(a[c]!, x, keys, rank)) break;
+    a[at] = a[c]!;
     at = c;
   }
-  h[at] = x;
+  a[at] = x;
 }
 
-function heapify(h: number[], keys: Float64Array, rank: Uint32Array): void {
-  for (let i = (h.length >> 1) - 1; i >= 0; i--) siftDown(h, i, keys, rank);
+function heapify(h: Heap, keys: Float64Array, rank: Uint32Array): void {
+  for (let i = (h.n >> 1) - 1; i >= 0; i--) siftDown(h, i, keys, rank);
 }
 
-function heapPush(h: number[], x: number, keys: Float64Array, rank: Uint32Array): void {
-  let at = h.length;
-  h.push(x);
+/** Only ever pushes back the node just popped, so the array has room. */
+function heapPush(h: Heap, x: number, keys: Float64Array, rank: Uint32Array): void {
+  const a = h.a;
+  let at = h.n++;
   while (at > 0) {
     const p = (at - 1) >> 1;
-    if (!less(x, h[p]!, keys, rank)) break;
-    h[at] = h[p]!;
+    if (!less(x, a[p]!, keys, rank)) break;
+    a[at] = a[p]!;
     at = p;
   }
-  h[at] = x;
+  a[at] = x;
 }
 
-function heapPop(h: number[], keys: Float64Array, rank: Uint32Array): number {
-  const top = h[0]!;
-  const last = h.pop()!;
-  if (h.length) {
-    h[0] = last;
+function heapPop(h: Heap, keys: Float64Array, rank: Uint32Array): number {
+  const a = h.a;
+  const top = a[0]!;
+  h.n--;
+  if (h.n > 0) {
+    a[0] = a[h.n]!;
     siftDown(h, 0, keys, rank);
   }
   return top;

@@ -115,6 +115,22 @@ describe('place: scores', () => {
     expect(Math.abs((p['us-r1'] ?? 0) - (p['us-r2'] ?? 0))).toBe(1);
   });
 
+  it('places a single task in the least-loaded preference group (one-task fast path)', () => {
+    const snap = cluster(
+      node('eu1', { labels: { zone: 'eu' }, tasks: [running('w1', 'web', 100, Mi)] }),
+      node('eu2', { labels: { zone: 'eu' } }),
+      node('us1', { labels: { zone: 'us' }, tasks: [running('x', 'other', 3000, 6 * Gi)] }),
+      node('us2', { labels: { zone: 'us' }, cpu: 50 }),
+    );
+    const r = place(snap, replicas('web', 1, { preferences: ['spread=node.labels.zone'] }));
+    expect(r.placements[0]!.nodeId).toBe('us1');
+    // One at a time gives the same as a batch.
+    const engine = new PlacementEngine(snap);
+    const oneByOne = [1, 2, 3].map((k) => engine.place([{ ...replicas('web', 1, { preferences: ['spread=node.labels.zone'] })[0]!, taskId: `x${k}` }]).placements[0]!.nodeId);
+    const batch = place(snap, replicas('web', 3, { preferences: ['spread=node.labels.zone'] })).placements.map((p) => p.nodeId);
+    expect(oneByOne).toEqual(batch);
+  });
+
   it('moves on to the next group when a preference group is full', () => {
     const snap = cluster(node('eu1', { labels: { zone: 'eu' }, cpu: 200 }), node('us1', { labels: { zone: 'us' } }));
     const r = place(snap, replicas('web', 4, { preferences: ['spread=node.labels.zone'] }));
@@ -189,6 +205,17 @@ describe('place: batches', () => {
     expect(b).toEqual(a);
     const firsts = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => place(snap, tasks, { seed }).placements[0]!.nodeId));
     expect(firsts.size).toBeGreaterThan(1);
+  });
+
+  it('does not place a task id twice (already running, earlier batch, or twice in a batch)', () => {
+    const engine = new PlacementEngine(cluster(node('a', { tasks: [running('web.1', 'web', 100, Mi)] }), node('b')));
+    const r1 = engine.place([...replicas('web', 2), replicas('web', 2)[1]!]);
+    expect(r1.placements.map((p) => p.taskId)).toEqual(['web.2']);
+    expect(r1.pending.map((p) => [p.taskId, p.reasons[0]!.code, p.message])).toEqual([
+      ['web.1', 'duplicate-task', 'task web.1 is already placed on node a'],
+      ['web.2', 'duplicate-task', 'task web.2 appears twice in the batch'],
+    ]);
+    expect(engine.place(replicas('web', 2).slice(1)).pending[0]!.message).toMatch(/^task web.2 is already placed on node /);
   });
 
   it('groups tasks with equal specs even when they are separate objects', () => {

@@ -17,6 +17,8 @@ export interface SyntheticOptions {
   batchSize?: number;
   /** Multiply every node's size (to make the cluster tight). Default 1. */
   sizeFactor?: number;
+  /** Cap on replicas per service (1: every task its own service, the worst case for grouping). */
+  maxReplicas?: number;
 }
 
 export interface SyntheticService {
@@ -111,7 +113,7 @@ export function syntheticScenario(o: SyntheticOptions): SyntheticScenario {
   for (let s = 0; total < o.tasks; s++) {
     const r = rnd();
     let replicas = r < 0.6 ? 1 + Math.floor(rnd() * 20) : r < 0.9 ? 20 + Math.floor(rnd() * 80) : 100 + Math.floor(rnd() * 400);
-    replicas = Math.min(replicas, o.tasks - total);
+    replicas = Math.min(replicas, o.tasks - total, o.maxReplicas ?? Infinity);
     const spec: SyntheticService['spec'] = {
       resources: { cpuMillis: pick([100, 100, 250, 250, 500, 1000]), memoryBytes: pick([128, 256, 256, 512, 1024, 2048]) * Mi, pids: 100 },
     };

@@ -118,6 +118,7 @@ export interface Placement {
 
 export type PendingReasonCode =
   | 'invalid-spec'
+  | 'duplicate-task'
   | 'no-nodes'
   | 'node-down'
   | 'node-paused'
