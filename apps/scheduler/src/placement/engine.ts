@@ -352,33 +352,43 @@ export class PlacementEngine {
       ctx.placements[index] = { taskId: task.taskId, serviceId: g.serviceId, nodeId: s.ids[i]!, hostname: s.hostnames[i]! };
     };
 
-    // Sampled path: few tasks, many candidates, plain spread. Only nodes without a task of the
-    // service qualify (there are more of them than tasks to place), so spread is as exact as a full scan.
+    // Sampled path (kube-scheduler's percentageOfNodesToScore): few tasks, many candidates, spread
+    // strategy. The preference group is chosen exactly (by counts); inside it, a sample of nodes
+    // from a rotating start is scored, and only nodes without a task of the service qualify while
+    // such nodes exist, so spread over nodes stays as even as a full scan makes it.
     const K = Math.max(ctx.minNodes, Math.ceil((C * ctx.pct) / 100));
-    if (ctx.pct < 100 && !g.binpack && g.prefs.length === 0 && K < C && R * K <= C && counts.size + R < C) {
+    if (ctx.pct < 100 && !g.binpack && K < C && R * K <= C) {
       ctx.stats.sampledGroups++;
       this.clearLocality();
-      for (; next < R; next++) {
-        let best = -1;
-        let bestKey = Infinity;
-        let accepted = 0;
-        let j = this.cursor % C;
-        let walked = 0;
-        for (; walked < C && accepted < K; walked++, j = j + 1 === C ? 0 : j + 1) {
-          const i = cands[j]!;
-          if (counts.has(i) || !this.fits(i, g, counts)) continue;
-          accepted++;
-          if (g.imageWeight > 0) this.computeLocality(i, g);
-          const key = this.key(i, g, counts);
-          if (key < bestKey || (key === bestKey && this.rank[i]! < this.rank[best]!)) {
-            best = i;
-            bestKey = key;
-          }
+      const L = this.layout(g, cands);
+      const count = new Float64Array(L.parent.length);
+      const exhausted = new Uint8Array(L.parent.length);
+      if (L.leaves.length === 0) exhausted[0] = 1;
+      if (L.leafOfNode) {
+        for (const [i, c] of counts) {
+          const leaf = L.leafOfNode[i]!;
+          if (leaf >= 0) for (let b = L.leafBranch[leaf]!; b >= 0; b = L.parent[b]!) count[b] += c;
         }
-        ctx.stats.nodesScored += accepted;
-        this.cursor = j;
-        if (best < 0) break;
-        assign(best, next);
+      }
+      while (next < R) {
+        const leaf = chooseLeaf(L, count, exhausted);
+        if (leaf < 0) break;
+        const nodes = L.leaves[leaf]!;
+        const branch = L.leafBranch[leaf]!;
+        // Tasks of the service in this group bound the nodes that have one.
+        const fresh = (L.leafOfNode ? count[branch]! : counts.size) < nodes.length;
+        const k = Math.max(ctx.minNodes, Math.ceil((nodes.length * ctx.pct) / 100));
+        let best = fresh ? this.samplePick(nodes, g, counts, k, ctx.stats) : -1;
+        if (best < 0) {
+          best = this.scanPick(nodes, g, counts);
+          ctx.stats.nodesScored += nodes.length;
+        }
+        if (best < 0) {
+          markExhausted(L, exhausted, branch);
+          continue;
+        }
+        assign(best, next++);
+        for (let b = branch; b >= 0; b = L.parent[b]!) count[b]++;
       }
     }
 
@@ -476,6 +486,46 @@ export class PlacementEngine {
         ctx.pending.push({ index, p: { taskId: task.taskId, serviceId: g.serviceId, nodesTotal: s.n, reasons: why.reasons.map((r) => ({ ...r })), message: why.message } });
       }
     }
+  }
+
+  /** Best of up to k fitting nodes without a task of the service, walked from the rotating cursor; −1 if none. */
+  private samplePick(nodes: Int32Array, g: Group, counts: Map<number, number>, k: number, stats: PlacementStats): number {
+    const n = nodes.length;
+    let best = -1;
+    let bestKey = Infinity;
+    let accepted = 0;
+    let j = this.cursor % n;
+    for (let walked = 0; walked < n && accepted < k; walked++, j = j + 1 === n ? 0 : j + 1) {
+      const i = nodes[j]!;
+      if (counts.has(i) || !this.fits(i, g, counts)) continue;
+      accepted++;
+      if (g.imageWeight > 0) this.computeLocality(i, g);
+      const key = this.key(i, g, counts);
+      if (key < bestKey || (key === bestKey && this.rank[i]! < this.rank[best]!)) {
+        best = i;
+        bestKey = key;
+      }
+    }
+    this.cursor = (this.cursor + Math.max(1, accepted)) >>> 0;
+    stats.nodesScored += accepted;
+    return best;
+  }
+
+  /** Best fitting node of a list (full scan); −1 if none. */
+  private scanPick(nodes: Int32Array, g: Group, counts: Map<number, number>): number {
+    let best = -1;
+    let bestKey = Infinity;
+    for (let j = 0; j < nodes.length; j++) {
+      const i = nodes[j]!;
+      if (!this.fits(i, g, counts)) continue;
+      if (g.imageWeight > 0) this.computeLocality(i, g);
+      const key = this.key(i, g, counts);
+      if (key < bestKey || (key === bestKey && (this.rank[i]! < this.rank[best]! || (this.rank[i] === this.rank[best] && i < best)))) {
+        best = i;
+        bestKey = key;
+      }
+    }
+    return best;
   }
 
   private layout(g: Group, cands: Int32Array): Layout {
