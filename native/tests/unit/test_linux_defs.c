@@ -5,6 +5,8 @@
 
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/mount.h>
 
 static void
@@ -81,6 +83,36 @@ test_tables_are_sorted_and_unique (void)
     CHECK (strcmp (silo_mount_options[i - 1].name, silo_mount_options[i].name) < 0);
 }
 
+static void
+test_rlimits (void)
+{
+  CHECK_INT_EQ (silo_rlimit_find ("RLIMIT_NOFILE"), RLIMIT_NOFILE);
+  CHECK_INT_EQ (silo_rlimit_find ("RLIMIT_RTTIME"), RLIMIT_RTTIME);
+  CHECK_INT_EQ (silo_rlimit_find ("NOFILE"), -1);
+  CHECK_STR_EQ (silo_rlimit_name (RLIMIT_CORE), "RLIMIT_CORE");
+  CHECK (silo_rlimit_name (999) == NULL);
+}
+
+static void
+test_signals (void)
+{
+  CHECK_INT_EQ (silo_signal_parse ("TERM"), SIGTERM);
+  CHECK_INT_EQ (silo_signal_parse ("SIGKILL"), SIGKILL);
+  CHECK_INT_EQ (silo_signal_parse ("sigusr1"), SIGUSR1);
+  CHECK_INT_EQ (silo_signal_parse ("9"), 9);
+  CHECK_INT_EQ (silo_signal_parse ("0"), 0);
+  CHECK_INT_EQ (silo_signal_parse ("RTMIN"), SIGRTMIN);
+  CHECK_INT_EQ (silo_signal_parse ("SIGRTMIN+3"), SIGRTMIN + 3);
+  CHECK_INT_EQ (silo_signal_parse ("RTMAX-1"), SIGRTMAX - 1);
+  CHECK_INT_EQ (silo_signal_parse ("FROB"), -1);
+  CHECK_INT_EQ (silo_signal_parse ("9x"), -1);
+  CHECK_INT_EQ (silo_signal_parse ("999"), -1);
+  CHECK_INT_EQ (silo_signal_parse ("-1"), -1);
+  CHECK_INT_EQ (silo_signal_parse (""), -1);
+  CHECK_STR_EQ (silo_signal_name (SIGTERM), "SIGTERM");
+  CHECK (silo_signal_name (0) == NULL);
+}
+
 int
 main (void)
 {
@@ -90,6 +122,8 @@ main (void)
     HARNESS_TEST (test_namespaces),
     HARNESS_TEST (test_mount_options),
     HARNESS_TEST (test_tables_are_sorted_and_unique),
+    HARNESS_TEST (test_rlimits),
+    HARNESS_TEST (test_signals),
   };
   return harness_main ("linux_defs", tests, ARRAY_SIZE (tests));
 }
