@@ -11,8 +11,10 @@
  *    balances preference groups first). Each task takes the best node of the least-loaded group;
  *    only that node's score changes, so it is re-keyed and pushed back if it still fits.
  *    Cost per group: O(candidates + tasks · log candidates), with no allocation per node.
- * 4. A group small compared to the cluster may be scored on a sample (percentageOfNodesToScore),
- *    taken only among nodes without a task of the service, so spread stays exact.
+ * 4. A spread group small compared to the cluster may be scored on a sample
+ *    (percentageOfNodesToScore): the preference group is still chosen exactly, and inside it only
+ *    nodes without a task of the service qualify while there are such nodes, so spread stays even.
+ *    A group of one task skips the heap (one pass keeps the best node of each preference group).
  * 5. When nothing fits, a higher-priority task may preempt; otherwise every node is explained.
  */
 import { formatCpu, formatMemory } from '@silo/domain';

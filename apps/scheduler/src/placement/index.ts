@@ -45,7 +45,12 @@
  *   makes it fit with the lowest highest-victim priority, then fewest victims. Evicted tasks are
  *   returned, not re-placed: the reconciler stops them and places them again in a later round.
  * - Invalid specs (bad constraint, preference, port…) are pending with code `invalid-spec` and every
- *   problem; `validateTaskSpec` / `parseConstraint` let callers reject them earlier.
+ *   problem; `validateTaskSpec` / `parseConstraint` let callers reject them earlier. A task id that
+ *   already holds a place (snapshot, earlier batch, or twice in one batch) is pending `duplicate-task`.
+ * - Sampling (`percentageOfNodesToScore` < 100) applies to spread-strategy groups with few tasks:
+ *   faster for batches of one-task services, slightly less tight packing; spread stays even.
+ * - `auditPlacement(snapshot, tasks, result)` re-checks a result independently (capacity, ports,
+ *   constraints, platform, max per node, evictions) and lists every violation.
  */
 import { PlacementEngine } from './engine';
 import { ClusterSnapshot, PlaceOptions, PlaceResult, TaskToPlace } from './types';
