@@ -14,7 +14,7 @@ test_user_namespace_maps_and_mounts() {
   local b=$TEST_TMP/userns id pid
   id=$(new_id)
   make_bundle "$b" "$USERNS_EDIT
-c['process']['args'] = ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; echo x >/dev/null && echo devnull; ls /proc/1/ns >/dev/null && echo proc; grep -c \" /sys sysfs ro\" /proc/mounts; cat /proc/self/cgroup | grep memory; mount -t tmpfs t /tmp 2>/dev/null || echo nomount; sleep 60']"
+c['process']['args'] = ['sleep', '60']"
   rt run -d --bundle "$b" "$id"
   assert_status 0
   pid=$(rt state "$id"; printf '%s\n' "$stdout" >"$TEST_TMP/st.json"; json_get "$TEST_TMP/st.json" pid)

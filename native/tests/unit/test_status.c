@@ -20,6 +20,21 @@ temp_root (void)
   return root;
 }
 
+/* Remove what temp_root made (ROOT and its parent), once the test emptied it.  */
+static void
+remove_root (const char *root)
+{
+  char parent[256];
+  size_t len = strlen (root);
+
+  rmdir (root);
+  if (len >= sizeof (parent) || len < 5)
+    return;
+  memcpy (parent, root, len - 5); /* strip "/root" */
+  parent[len - 5] = '\0';
+  rmdir (parent);
+}
+
 static void
 test_ids_are_validated (void)
 {
@@ -87,6 +102,7 @@ test_state_round_trip (void)
   CHECK (strstr (err->msg, "container `c1` does not exist") != NULL);
   silo_error_release (&err);
   CHECK_INT_EQ (silo_status_delete (root, "c1", &err), 0);
+  remove_root (root);
 }
 
 static void
@@ -110,6 +126,7 @@ test_status_from_process_and_fifo (void)
   CHECK_INT_EQ (silo_status_get (root, &st), SILO_STATUS_CREATING);
   CHECK_STR_EQ (silo_status_name (SILO_STATUS_STOPPED), "stopped");
   CHECK_INT_EQ (silo_status_delete (root, "c2", &err), 0);
+  remove_root (root);
 }
 
 static void
@@ -133,6 +150,7 @@ test_list_is_sorted (void)
   free (ids);
   silo_status_delete (root, "a", &err);
   silo_status_delete (root, "b", &err);
+  remove_root (root);
 }
 
 int
