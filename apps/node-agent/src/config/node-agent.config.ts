@@ -54,6 +54,15 @@ export class NodeAgentConfig extends BaseServiceConfig {
   @Matches(/^[A-Za-z][A-Za-z0-9_-]{0,14}$/, { message: 'must be 1-15 letters, digits, "_" or "-", starting with a letter' })
   chainPrefix = 'SILO';
 
+  /**
+   * Container bundles and root mount points (default /run/silo/<node>): a tree every user may
+   * traverse, so hardened containers (an unprivileged host uid as root) reach their root.
+   */
+  @EnvVar('SILO_RUN_DIR')
+  @IsOptional()
+  @Matches(/^\//, { message: 'must be an absolute path' })
+  runDir?: string;
+
   get runtimeBinary(): string {
     return this.runtimePath ?? join(siloRoot(), 'dist', 'native', 'silo-runtime');
   }

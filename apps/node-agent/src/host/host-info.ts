@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CgroupMode } from '@silo/contracts';
-import { statfsSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { arch, availableParallelism, hostname, release, totalmem } from 'node:os';
 import { detectCgroupMode } from './cgroup-mode';
 
@@ -36,5 +36,20 @@ export class HostInfo {
       cpuMillis: availableParallelism() * 1000,
       memoryBytes: totalmem(),
     };
+  }
+}
+
+/** This process's hard limit on open files (what a container it starts may get at most). */
+export function maxOpenFilesHardLimit(fallback = 1_048_576): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const hard = line?.slice('Max open files'.length).trim().split(/\s+/)[1];
+    if (hard === 'unlimited') return fallback;
+    const value = Number(hard);
+    return Number.isInteger(value) && value > 0 ? Math.min(value, fallback) : fallback;
+  } catch {
+    return fallback;
   }
 }

@@ -66,6 +66,11 @@ export interface ContainerPlan {
   isolation: IsolationMode;
   /** hardened: container ids 0..size-1 map to host ids starting here. */
   userNamespace?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+  /**
+   * RLIMIT_NOFILE (default 1048576, Docker's). It cannot exceed what the agent itself may have
+   * unless the runtime holds CAP_SYS_RESOURCE, so the agent passes its own hard limit.
+   */
+  maxOpenFiles?: number;
   /** A directory holding hosts, hostname and resolv.conf to bind over the image's. */
   etcDir?: string;
   annotations?: Record<string, string>;
@@ -156,7 +161,7 @@ export function buildOciSpec(plan: ContainerPlan): OciSpec {
         inheritable: [],
         ambient: [],
       },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1_048_576, soft: 1_048_576 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: plan.maxOpenFiles ?? 1_048_576, soft: plan.maxOpenFiles ?? 1_048_576 }],
       noNewPrivileges: true,
       oomScoreAdj: 0,
     },

@@ -43,7 +43,7 @@ describe('TaskSetService', () => {
     home = (await makeTempDir('task-set-')).path;
     started = [];
     killed = [];
-    const config = Object.assign(new NodeAgentConfig(), { home });
+    const config = Object.assign(new NodeAgentConfig(), { home, runDir: join(home, 'run') });
     const runtime = {
       start: async (id: string, files: ContainerFiles) => {
         started.push(id);

@@ -68,7 +68,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     private readonly rootfs: RootfsProvider,
     private readonly network: NetworkProvider,
   ) {
-    this.layout = new ContainerLayout(join(config.agentHome, 'containers'));
+    this.layout = new ContainerLayout(join(config.agentHome, 'containers'), config.runDir ?? join('/run/silo', identity.instance));
     this.desiredFile = join(config.agentHome, 'desired.json');
     this.idRanges = new IdRangeAllocator(join(config.agentHome, 'id-ranges.json'), config.usernsBase);
     this.cgroups = new CgroupStatsReader(host.facts().cgroupMode);

@@ -1,7 +1,7 @@
 import type { AgentTaskSpec, HealthState, TaskState, TaskStatus } from '@silo/contracts';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { buildOciSpec, IdMapping } from '../runtime/oci-spec.builder';
 import { ContainerLayout } from './container-layout';
@@ -10,6 +10,7 @@ import { ExitRecord, waitForExitFile } from './exit-watcher';
 import { HealthProbe } from './health-probe';
 import { restartDelay, shouldRestart, BACKOFF_RESET_AFTER_MS } from './restart-policy';
 import { ContainerNetwork, ImageInfo, ImageProvider, NetworkProvider, RootfsProvider } from './task-ports';
+import { maxOpenFilesHardLimit } from '../host/host-info';
 import { containerResolvConf } from '../network/resolv-conf';
 import { atomicWriteJson } from './atomic-write';
 
@@ -48,6 +49,7 @@ export interface TaskRecord {
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 const USERNS_SIZE = 65_536;
 const DEFAULT_GRACE_MS = 10_000;
+const MAX_OPEN_FILES = maxOpenFilesHardLimit();
 
 /**
  * One task on this node, from image to running container and back: pulls, prepares the root and
@@ -105,6 +107,7 @@ export class TaskSupervisor {
     await this.deps.rootfs.remove(this.id).catch((err) => this.deps.log?.(`task ${this.id}: rootfs removal: ${String(err)}`));
     if (this.spec.isolation === 'hardened') await this.deps.idRanges.release(this.id);
     await rm(this.deps.layout.dir(this.id), { recursive: true, force: true });
+    await rm(this.deps.layout.runtimeDir(this.id), { recursive: true, force: true });
     this.setStatus('removed', {});
   }
 
@@ -217,7 +220,8 @@ export class TaskSupervisor {
     const { layout } = this.deps;
     const spec = this.spec;
     const id = this.id;
-    await mkdir(layout.bundle(id), { recursive: true });
+    await mkdir(layout.dir(id), { recursive: true });
+    await makeTraversable(layout.runDir, layout.bundle(id));
     await rm(layout.exitFile(id), { force: true });
     // A leftover of an earlier run of this task (the runtime's state; the upper dir stays).
     await this.deps.runtime.delete(id, true).catch(() => undefined);
@@ -269,6 +273,7 @@ export class TaskSupervisor {
       isolation: spec.isolation ?? 'default',
       userNamespace: hostId !== undefined ? { uidMappings: idMap(hostId), gidMappings: idMap(hostId) } : undefined,
       etcDir: mode === 'none' ? undefined : layout.etcDir(id),
+      maxOpenFiles: MAX_OPEN_FILES,
     });
     await writeFile(layout.configJson(id), JSON.stringify(ociSpec, null, 1));
     const pid = await this.deps.runtime.start(id, {
@@ -405,6 +410,21 @@ async function readPid(path: string): Promise<number | undefined> {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Creates DIR (and the parents up from BASE) with mode 0711: traversable by the unprivileged host
+ * uid of a hardened container's root, not listable.
+ */
+async function makeTraversable(base: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o711 });
+  const parts = relative(base, dir).split(sep).filter(Boolean);
+  let path = base;
+  await chmod(base, 0o711);
+  for (const part of parts) {
+    path = join(path, part);
+    await chmod(path, 0o711);
   }
 }
 
