@@ -9,7 +9,7 @@ import { AgentExecReply, AgentLogsReply, AgentStatsReply, AgentTaskSpec, Subject
 import { buildOciLayout, makeTempDir, skopeoCopy, SiloRegistryHandle, startSiloRegistry, TempDir, waitFor } from '@silo/testing';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { NetworkManager } from './network/network-manager';
@@ -106,6 +106,7 @@ const runtimeReady = existsSync(RUNTIME) && /run/.test(execFileSync(RUNTIME, ['-
         await new NetworkManager({ bridge: BRIDGE, subnet: SUBNET, stateDir: join(home, 'node-agent/network'), chainPrefix: CHAINS }).uninstall().catch(() => undefined);
       }
       await rm(`/run/silo/${NODE_ID}`, { recursive: true, force: true });
+      await rmdir('/run/silo').catch(() => undefined); // only when no other agent uses it
       await registry?.stop();
       await work?.cleanup();
     }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NetworkMode } from '@silo/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NetworkManager } from '../network/network-manager';
 import { ContainerNetwork, NetworkProvider, PortMapping } from '../tasks/task-ports';
 
@@ -29,8 +31,19 @@ export class ManagedNetworkProvider extends NetworkProvider {
     await this.manager.teardown(containerId);
   }
 
+  /** Only when bridge containers existed: a node that never ran one never touches the host's network. */
   async restore(liveContainerIds: string[]): Promise<void> {
+    if (!this.hadBridgeContainers()) return;
     await this.init();
     await this.manager.restore(liveContainerIds);
+  }
+
+  private hadBridgeContainers(): boolean {
+    try {
+      const state = JSON.parse(readFileSync(join(this.manager.config.stateDir, 'network.json'), 'utf8')) as { endpoints?: Record<string, unknown> };
+      return Object.keys(state.endpoints ?? {}).length > 0;
+    } catch {
+      return false;
+    }
   }
 }
