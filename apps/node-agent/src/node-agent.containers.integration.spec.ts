@@ -6,14 +6,13 @@
  * afterAll, also when a test fails.
  */
 import { AgentExecReply, AgentLogsReply, AgentStatsReply, AgentTaskSpec, Subjects, TaskStatus } from '@silo/contracts';
-import { buildOciLayout, makeTempDir, skopeoCopy, SiloRegistryHandle, startSiloRegistry, TempDir, waitFor } from '@silo/testing';
+import { AgentProcess, buildOciLayout, makeTempDir, SILO_RUNTIME as RUNTIME, skopeoCopy, SiloRegistryHandle, startSiloRegistry, TempDir, waitFor } from '@silo/testing';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { NetworkManager } from './network/network-manager';
-import { AgentProcess, RUNTIME } from './testing/agent-process';
 
 const suffix = `${process.pid % 10_000}`;
 const NODE_ID = `it-node-${suffix}`;

@@ -11,3 +11,4 @@ export * from './oci/oci-layout';
 export * from './oci/skopeo';
 export * from './oci/distribution-registry';
 export * from './registry-server';
+export * from './node-agent-process';

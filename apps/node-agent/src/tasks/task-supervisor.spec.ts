@@ -63,6 +63,7 @@ class FakeNetwork extends NetworkProvider {
 
 /** A runtime whose containers "exit" when the test writes their exit file. */
 class FakeRuntime {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- config.json, read back as written
   started: { id: string; files: ContainerFiles; config: Record<string, any> }[] = [];
   kills: string[] = [];
   failStart?: string;

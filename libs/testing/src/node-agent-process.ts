@@ -1,10 +1,25 @@
-import { AgentTaskListReply, AgentTaskSetReply, AgentTaskSpec, Subjects, TaskStatus } from '@silo/contracts';
-import { NatsClient, NatsConnectionService } from '@silo/messaging';
-import { freePort, stopProcess, track, waitFor } from '@silo/testing';
+import { AgentTaskListReply, AgentTaskSetReply, AgentTaskSpec, isRpcErrorBody, Subjects, TaskStatus, validateContract } from '@silo/contracts';
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { StringCodec, Subscription } from 'nats';
+import { connect, NatsConnection, StringCodec, Subscription } from 'nats';
+import { stopProcess, track } from './child-processes';
+import { freePort } from './free-port';
+import { waitFor } from './wait-for';
+
+const codec = StringCodec();
+
+/** A request in Silo's wire format (Nest's envelope); the reply validated against its contract. */
+export async function natsRequest<R extends object>(nc: NatsConnection, subject: string, data: object, reply: new () => R, timeoutMs = 15_000): Promise<R> {
+  const message = await nc.request(subject, codec.encode(JSON.stringify({ pattern: subject, data, id: randomUUID() })), { timeout: timeoutMs });
+  const envelope = JSON.parse(codec.decode(message.data)) as { response?: unknown; err?: unknown };
+  if (envelope.err) {
+    const err = envelope.err;
+    throw new Error(isRpcErrorBody(err) ? `${err.code}: ${err.message}` : JSON.stringify(err));
+  }
+  return validateContract(reply, envelope.response);
+}
 
 function workspaceRoot(from = __dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -13,9 +28,9 @@ function workspaceRoot(from = __dirname): string {
   }
 }
 
-export const ROOT = workspaceRoot();
+const ROOT = workspaceRoot();
 export const AGENT_MAIN = join(ROOT, 'dist/apps/node-agent/src/main.js');
-export const RUNTIME = join(ROOT, 'dist/native/silo-runtime');
+export const SILO_RUNTIME = join(ROOT, 'dist/native/silo-runtime');
 
 export interface AgentProcessOptions {
   home: string;
@@ -36,8 +51,7 @@ export class AgentProcess {
   child?: ChildProcess;
   output = '';
   readonly events: TaskStatus[] = [];
-  private connection?: NatsConnectionService;
-  client?: NatsClient;
+  nc?: NatsConnection;
   private subscription?: Subscription;
   private generation = 0;
 
@@ -67,11 +81,9 @@ export class AgentProcess {
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
     child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
-    if (!this.connection) {
-      this.connection = new NatsConnectionService({ url: o.natsUrl, name: 'agent-test' });
-      const nc = await this.connection.ready();
-      this.client = new NatsClient(this.connection, 15_000);
-      const codec = StringCodec();
+    if (!this.nc) {
+      const nc = await connect({ servers: o.natsUrl, name: 'agent-test' });
+      this.nc = nc;
       this.subscription = nc.subscribe(Subjects.taskStateEvent, {
         callback: (_err, msg) => {
           const status = (JSON.parse(codec.decode(msg.data)) as { data: TaskStatus }).data;
@@ -83,7 +95,7 @@ export class AgentProcess {
       async () => {
         if (child.exitCode !== null) throw new Error(`the agent exited with ${child.exitCode}:\n${this.output.slice(-5000)}`);
         try {
-          await this.client!.request(Subjects.agentTasksList(o.nodeId), {}, { reply: AgentTaskListReply, timeoutMs: 500 });
+          await natsRequest(this.nc!, Subjects.agentTasksList(o.nodeId), {}, AgentTaskListReply, 500);
           return true;
         } catch {
           return false;
@@ -107,20 +119,21 @@ export class AgentProcess {
   async close(): Promise<void> {
     await this.stop();
     this.subscription?.unsubscribe();
-    await this.connection?.close();
+    await this.nc?.drain();
+    this.nc = undefined;
   }
 
   async apply(tasks: AgentTaskSpec[]): Promise<AgentTaskSetReply> {
     this.generation += 1;
-    return this.client!.request(Subjects.agentTasksSet(this.options.nodeId), { generation: Date.now() * 1000 + this.generation, tasks }, { reply: AgentTaskSetReply });
+    return natsRequest(this.nc!, Subjects.agentTasksSet(this.options.nodeId), { generation: Date.now() * 1000 + this.generation, tasks }, AgentTaskSetReply);
   }
 
   async request<R extends object>(subject: string, payload: object, reply: new () => R, timeoutMs = 30_000): Promise<R> {
-    return this.client!.request(subject, payload, { reply, timeoutMs });
+    return natsRequest(this.nc!, subject, payload, reply, timeoutMs);
   }
 
   async list(): Promise<TaskStatus[]> {
-    return (await this.client!.request(Subjects.agentTasksList(this.options.nodeId), {}, { reply: AgentTaskListReply })).tasks;
+    return (await natsRequest(this.nc!, Subjects.agentTasksList(this.options.nodeId), {}, AgentTaskListReply)).tasks;
   }
 
   /** Waits until TASKID's latest state satisfies the predicate; returns that status. */
