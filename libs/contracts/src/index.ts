@@ -10,3 +10,4 @@ export * from './layer-store/layer-store.contract';
 export * from './registry-gc/registry-gc.contract';
 export * from './registry-accounts/registry-accounts.contract';
 export * from './agent-tasks/agent-tasks.contract';
+export * from './services/services.contract';
