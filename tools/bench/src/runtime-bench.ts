@@ -110,6 +110,8 @@ class BusyMeter {
 class Cleanup {
   private readonly tasks: Array<{ name: string; run: () => Promise<unknown> | unknown }> = [];
   private done?: Promise<string[]>;
+  /** Set on SIGINT/SIGTERM: the agent got the signal too (one process group), so do not ask it for anything. */
+  interrupted = false;
 
   add(name: string, run: () => Promise<unknown> | unknown): void {
     this.tasks.unshift({ name, run });
@@ -389,6 +391,9 @@ async function runAgentParts(settings: Settings, work: string, cleanup: Cleanup)
     if (!home) return;
     const runtimeRoot = join(home, 'node-agent/runtime');
     const left = deleteAllContainers(SILO_RUNTIME, runtimeRoot);
+    // A monitor the agent spawned just before it stopped may still be creating its container.
+    await sleep(300);
+    left.push(...deleteAllContainers(SILO_RUNTIME, runtimeRoot));
     if (left.length) log(`cleanup: deleted ${left.length} container(s) the agent left`);
     // Monitors whose container is gone exit by themselves; wait a little for them.
     const containers = join(home, 'node-agent/containers');
@@ -412,7 +417,7 @@ async function runAgentParts(settings: Settings, work: string, cleanup: Cleanup)
   });
   cleanup.add('stop the agent (removing its tasks first)', async () => {
     if (!agent) return;
-    if (agent.child && agent.child.exitCode === null && agent.child.signalCode === null) {
+    if (!cleanup.interrupted && agent.child && agent.child.exitCode === null && agent.child.signalCode === null) {
       try {
         await agent.apply([]);
         const deadline = performance.now() + 120_000;
@@ -771,6 +776,7 @@ async function main(): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
+    cleanup.interrupted = true;
     log(`${signal}: removing everything the benchmark made`);
     void cleanup.run().then((errors) => {
       for (const e of errors) process.stderr.write(`cleanup: ${e}\n`);
