@@ -5,6 +5,8 @@ import { SchedulerConfig } from './config/scheduler.config';
 import { SCHEDULER_MIGRATIONS } from './migrations';
 import { NodeEntity } from './nodes/node.entity';
 import { NodesModule } from './nodes/nodes.module';
+import { ServiceEntity, ServiceVersionEntity, TaskEntity } from './orchestrator/orchestrator.entities';
+import { OrchestratorModule } from './orchestrator/orchestrator.module';
 
 @Module({})
 export class SchedulerModule {
@@ -16,11 +18,12 @@ export class SchedulerModule {
           service: 'scheduler',
           home: config.home,
           databaseUrl: config.databaseUrl,
-          entities: [NodeEntity],
+          entities: [NodeEntity, ServiceEntity, ServiceVersionEntity, TaskEntity],
           migrations: SCHEDULER_MIGRATIONS,
         }),
         ServiceKitModule.forRoot({ service: 'scheduler', config, http: false, indicators: [DatabaseIndicator] }),
         NodesModule,
+        OrchestratorModule,
       ],
     };
   }

@@ -18,4 +18,8 @@ export class NodeEntity {
   @Column({ type: 'text', transformer: json }) labels!: Record<string, string>;
   @Column({ name: 'first_seen_at', type: 'varchar', length: 32 }) firstSeenAt!: string;
   @Column({ name: 'last_registered_at', type: 'varchar', length: 32 }) lastRegisteredAt!: string;
+  /** Set by the admin: active, pause (no new tasks) or drain (tasks moved away). */
+  @Column({ type: 'varchar', length: 8, default: 'active' }) availability!: string;
+  /** Labels the admin added (they override the agent's). */
+  @Column({ name: 'admin_labels', type: 'text', transformer: json, default: '{}' }) adminLabels!: Record<string, string>;
 }

@@ -1,3 +1,4 @@
+import { NodeEvents } from './node-events';
 import type { NodeRegisterRequest } from '@silo/contracts';
 import type { NatsClient } from '@silo/messaging';
 import type { Clock } from '@silo/service-kit';
@@ -42,7 +43,7 @@ describe('NodesService', () => {
 
   it('keeps first-seen time on re-registration and updates the rest', async () => {
     const repo = new MemoryNodes();
-    const service = new NodesService(repo, clock, nats);
+    const service = new NodesService(repo, clock, nats, new NodeEvents());
     await service.register(request);
     now = new Date('2026-01-02T00:00:00Z');
     const reply = await service.register({ ...request, capacity: { cpuMillis: 8000, memoryBytes: 8e9 } } as NodeRegisterRequest);

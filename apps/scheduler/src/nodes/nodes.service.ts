@@ -3,6 +3,7 @@ import { NodeListReply, NodeRegisterReply, NodeRegisterRequest, NodeSummary, Sub
 import { NatsClient } from '@silo/messaging';
 import { Clock } from '@silo/service-kit';
 import { NodeEntity } from './node.entity';
+import { NodeEvents } from './node-events';
 import { NodeRepository } from './node.repository';
 
 /** Cluster membership: nodes register (and re-register after restarts) with their capacity. */
@@ -14,6 +15,7 @@ export class NodesService {
     private readonly nodes: NodeRepository,
     private readonly clock: Clock,
     private readonly nats: NatsClient,
+    private readonly events: NodeEvents,
   ) {}
 
   async register(request: NodeRegisterRequest): Promise<NodeRegisterReply> {
@@ -32,8 +34,11 @@ export class NodesService {
       labels: request.labels,
       firstSeenAt: existing?.firstSeenAt ?? now,
       lastRegisteredAt: now,
+      availability: existing?.availability ?? 'active',
+      adminLabels: existing?.adminLabels ?? {},
     };
     await this.nodes.save(node);
+    this.events.registered(node);
     this.logger.log(`${existing ? 're-registered' : 'registered new'} node ${node.nodeId} (${node.hostname})`);
     const reply: NodeRegisterReply = { nodeId: node.nodeId, registeredAt: now, firstSeen: !existing };
     this.nats.publish(Subjects.nodeRegisteredEvent, { nodeId: node.nodeId, hostname: node.hostname, firstSeen: !existing });
