@@ -54,6 +54,7 @@ interface Settings {
   parts: Set<string>;
   gapMs: number;
   stopGraceMs: number;
+  quietWaitS: number;
   runc: string;
 }
 
@@ -74,6 +75,7 @@ function loadSettings(): Settings {
     parts: new Set(parts.split('')),
     gapMs: intEnv('BENCH_GAP_MS', 25, 0),
     stopGraceMs: intEnv('BENCH_STOP_GRACE_MS', 0, 0),
+    quietWaitS: intEnv('BENCH_QUIET_WAIT_S', 10, 0),
     runc: process.env['BENCH_RUNC'] ?? (existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc'),
   };
 }
@@ -101,6 +103,25 @@ class BusyMeter {
   share(): number {
     const wall = (performance.now() - this.started) / 1000;
     return wall > 0 ? (machineBusyCpuSeconds() - this.cpu) / (wall * machine().cpus) : 0;
+  }
+}
+
+/**
+ * Waits (at most `maxSeconds`) until the machine's CPUs are less than 30 % busy over half a second,
+ * so that a part does not start in the middle of someone else's build; measures anyway after that.
+ */
+async function awaitQuiet(maxSeconds: number, part: string): Promise<void> {
+  if (maxSeconds <= 0) return;
+  const deadline = performance.now() + maxSeconds * 1000;
+  for (;;) {
+    const meter = new BusyMeter();
+    await sleep(500);
+    const share = meter.share();
+    if (share < 0.3) return;
+    if (performance.now() > deadline) {
+      log(`${part}: the machine is still ${Math.round(share * 100)} % busy after ${maxSeconds} s (other processes): measuring anyway`);
+      return;
+    }
   }
 }
 
@@ -149,6 +170,9 @@ interface PartA {
   failures: Partial<Record<`${RuntimeKey}/${ConfigKey}`, { count: number; first: string }>>;
   spawnTrueMs?: Latency;
   monitorStartMs?: Latency;
+  /** The agent's other spawns on its start path, alone: `silo-runtime delete --force` of an unknown id, `mount -t overlay`. */
+  deleteUnknownMs?: Latency;
+  mountOverlayMs?: Latency;
   busyShare: number;
 }
 
@@ -218,6 +242,7 @@ async function partA(settings: Settings, work: string, cleanup: Cleanup): Promis
 
   log(`(a) warm-up: 5 runs of each runtime and config (not timed); ${report.runcVersion}`);
   for (let i = 0; i < 5; i++) for (const [rt, cfg] of combos) runOnce(rt, cfg, false);
+  await awaitQuiet(settings.quietWaitS, '(a)');
   log(`(a) ${settings.runs} runs of each, alternating (order rotated each round)`);
   const busy = new BusyMeter();
   for (let i = 0; i < settings.runs; i++) {
@@ -249,6 +274,20 @@ async function partA(settings: Settings, work: string, cleanup: Cleanup): Promis
     if (!r.ok) log(`  silo-monitor failed: ${r.error}`);
   }
   report.monitorStartMs = latency(monitorMs);
+  const deleteMs: number[] = [];
+  const mountMs: number[] = [];
+  const ovl = join(dir, 'overlay');
+  for (let i = 0; i < monitorRuns; i++) {
+    deleteMs.push(timedSpawn(SILO_RUNTIME, ['--root', roots.monitor, 'delete', '--force', `${prefix}-none-${i}`]).ms);
+    const [upper, workDir, target] = ['upper', 'work', 'mnt'].map((d) => join(ovl, `${d}-${i}`)) as [string, string, string];
+    for (const d of [upper, workDir, target]) await mkdir(d, { recursive: true });
+    const r = timedSpawn('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${bundles.rootfs},upperdir=${upper},workdir=${workDir}`, target]);
+    if (r.ok) mountMs.push(r.ms);
+    spawnSync('umount', [target], { stdio: 'ignore' });
+  }
+  cleanup.add('(a) overlay mounts', () => unmountUnder([ovl]));
+  report.deleteUnknownMs = latency(deleteMs);
+  report.mountOverlayMs = latency(mountMs);
   report.ok = Object.keys(report.failures).length === 0;
   if (!report.ok) report.error = Object.entries(report.failures).map(([k, f]) => `${k}: ${f.count} failed (${f.first})`).join('; ');
   return report;
@@ -479,6 +518,7 @@ async function runAgentParts(settings: Settings, work: string, cleanup: Cleanup)
       const desired = [task('warm')];
       const totals: number[] = [];
       const phases = { reply: [] as number[], queued: [] as number[], image: [] as number[], start: [] as number[] };
+      await awaitQuiet(settings.quietWaitS, '(b)');
       const busy = new BusyMeter();
       try {
         for (let i = 1; i <= settings.agentTasks; i++) {
@@ -545,6 +585,7 @@ async function runAgentParts(settings: Settings, work: string, cleanup: Cleanup)
         const agentPid = agent.child?.pid;
         d.agentRssBeforeKiB = agentPid ? processMemory(agentPid)?.rssKiB : undefined;
         const availBefore = memAvailableKiB();
+        await awaitQuiet(settings.quietWaitS, '(d)');
         log(`(d) one desired set with ${n} idle containers`);
         const busy = new BusyMeter();
         const sent = performance.now();
@@ -629,7 +670,9 @@ function printReport(settings: Settings, a: PartA | undefined, agent: AgentRepor
       rows.push(['', 'ratio silo/runc', fmt(p50Ratio, 3), fmt(ratio(s?.p90, r?.p90), 3), '', `≤ ${TARGET.runtimeRatio}`, atMost(p50Ratio, TARGET.runtimeRatio)]);
     }
     rows.push(['reference', 'spawn + exit of /bin/true (in every figure)', fmt(a.spawnTrueMs?.p50, 2), fmt(a.spawnTrueMs?.p90, 2), `${fmt(a.spawnTrueMs?.min, 2)}–${fmt(a.spawnTrueMs?.max, 2)}`, '', '']);
-    rows.push(['reference', 'silo-monitor start (run -d of `sleep`, to pid)', fmt(a.monitorStartMs?.p50), fmt(a.monitorStartMs?.p90), `${fmt(a.monitorStartMs?.min)}–${fmt(a.monitorStartMs?.max)}`, '', '']);
+    rows.push(['agent path', '`mount -t overlay` (util-linux, spawned)', fmt(a.mountOverlayMs?.p50), fmt(a.mountOverlayMs?.p90), `${fmt(a.mountOverlayMs?.min)}–${fmt(a.mountOverlayMs?.max)}`, '', '']);
+    rows.push(['agent path', '`silo-runtime delete --force` of an unknown id', fmt(a.deleteUnknownMs?.p50), fmt(a.deleteUnknownMs?.p90), `${fmt(a.deleteUnknownMs?.min)}–${fmt(a.deleteUnknownMs?.max)}`, '', '']);
+    rows.push(['agent path', 'silo-monitor start (run -d of `sleep`, to pid)', fmt(a.monitorStartMs?.p50), fmt(a.monitorStartMs?.p90), `${fmt(a.monitorStartMs?.min)}–${fmt(a.monitorStartMs?.max)}`, '', '']);
     out(table(['config.json', 'command', 'p50 ms', 'p90 ms', 'min–max ms', 'target', 'verdict'], rows));
     out(`versions: ${a.siloVersion ?? '?'}; ${a.runcVersion ?? 'runc missing'}`);
     out();
@@ -717,6 +760,8 @@ function printReport(settings: Settings, a: PartA | undefined, agent: AgentRepor
     runc_run_limits_ms_p50: num(a?.ms['runc/limits']?.p50),
     spawn_true_ms_p50: num(a?.spawnTrueMs?.p50, 3),
     monitor_start_ms_p50: num(a?.monitorStartMs?.p50),
+    mount_overlay_ms_p50: num(a?.mountOverlayMs?.p50),
+    delete_unknown_ms_p50: num(a?.deleteUnknownMs?.p50),
     agent_start_ms_p50: num(b?.startMs?.p50),
     agent_start_ms_p90: num(b?.startMs?.p90),
     agent_start_ms_p99: num(b?.startMs?.p99),
