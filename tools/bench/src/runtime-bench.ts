@@ -815,7 +815,7 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   if (process.getuid?.() !== 0) log('warning: not root; containers need root');
-  const others = busiestProcesses(new Set([process.pid]));
+  const others = busiestProcesses(new Set([process.pid, process.ppid]));
   const cleanup = new Cleanup();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
