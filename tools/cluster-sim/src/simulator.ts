@@ -97,6 +97,8 @@ export interface SimulatedClusterCounts {
   heartbeats: number;
   registrations: number;
   registrationFailures: number;
+  /** The latest registration failure (the scheduler's error, a timeout, "503": no responders). */
+  lastRegistrationError?: string;
 }
 
 interface SimTask {
@@ -361,6 +363,7 @@ export class SimulatedCluster {
   private readonly stats = { setsReceived: 0, setsApplied: 0, setsRejected: 0, stateEvents: 0, heartbeats: 0, registrationFailures: 0 };
   private readonly o: Required<Omit<SimulatedClusterOptions, 'labels' | 'zones' | 'log' | 'preloadedImages'>> & Pick<SimulatedClusterOptions, 'labels' | 'zones' | 'log' | 'preloadedImages'>;
   private readonly startedAt = new Date().toISOString();
+  private lastRegistrationError?: string;
 
   constructor(options: SimulatedClusterOptions) {
     this.o = {
@@ -478,6 +481,7 @@ export class SimulatedCluster {
       ...this.stats,
       heartbeats: this.stats.heartbeats,
       registrations,
+      ...(this.lastRegistrationError ? { lastRegistrationError: this.lastRegistrationError } : {}),
     };
   }
 
@@ -575,6 +579,7 @@ export class SimulatedCluster {
     } catch (err) {
       if (this.stopped || epoch !== node.epoch) return;
       this.stats.registrationFailures++;
+      this.lastRegistrationError = err instanceof Error ? err.message : String(err);
       if (this.stats.registrationFailures <= 3 || this.stats.registrationFailures % 1000 === 0) {
         this.o.log?.(`registration of ${node.id} failed (${err instanceof Error ? err.message : String(err)}); retrying in ~${retryMs} ms`);
       }
