@@ -83,7 +83,7 @@ export async function startSiloRegistry(options: SiloRegistryOptions = {}): Prom
     await home.cleanup();
   };
   try {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ jetstream: true });
     const credentials = { username: 'admin', password: randomBytes(18).toString('base64url') };
     const [registryPort, layerStorePort] = [await freePort(), await freePort()];
     await mkdir(home.path, { recursive: true, mode: 0o700 });

@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
 
 /** PostgreSQL returns bigint as a string; capacities fit in a JS number. */
 const bigintNumber: ValueTransformer = { to: (v: number) => v, from: (v: string | number) => Number(v) };
-const json: ValueTransformer = { to: (v: unknown) => JSON.stringify(v), from: (v: string) => JSON.parse(v) as unknown };
+const json: ValueTransformer = { to: (v: unknown) => JSON.stringify(v ?? {}), from: (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v) };
 
 @Entity({ name: 'node' })
 export class NodeEntity {
@@ -19,7 +19,7 @@ export class NodeEntity {
   @Column({ name: 'first_seen_at', type: 'varchar', length: 32 }) firstSeenAt!: string;
   @Column({ name: 'last_registered_at', type: 'varchar', length: 32 }) lastRegisteredAt!: string;
   /** Set by the admin: active, pause (no new tasks) or drain (tasks moved away). */
-  @Column({ type: 'varchar', length: 8, default: 'active' }) availability!: string;
+  @Column({ type: 'varchar', length: 8 }) availability!: string;
   /** Labels the admin added (they override the agent's). */
-  @Column({ name: 'admin_labels', type: 'text', transformer: json, default: '{}' }) adminLabels!: Record<string, string>;
+  @Column({ name: 'admin_labels', type: 'text', transformer: json }) adminLabels!: Record<string, string>;
 }

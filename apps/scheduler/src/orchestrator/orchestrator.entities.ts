@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
 
-const json: ValueTransformer = { to: (v: unknown) => (v === undefined ? null : JSON.stringify(v)), from: (v: string | null) => (v === null ? undefined : (JSON.parse(v) as unknown)) };
+const json: ValueTransformer = { to: (v: unknown) => (v === undefined ? null : JSON.stringify(v)), from: (v: unknown) => (v === null || v === undefined ? undefined : typeof v === 'string' ? (JSON.parse(v) as unknown) : v) };
 const bigintNumber: ValueTransformer = { to: (v: number) => v, from: (v: string | number) => Number(v) };
 
 @Entity({ name: 'service' })

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { NodesModule } from '../nodes/nodes.module';
-import { AlwaysLeader, LeadershipGate, OrchestratorService } from './orchestrator.service';
+import { leadershipProvider } from '../leadership';
+import { LeaseLeadershipGate } from './leadership.gate';
+import { LeaderForwarding } from './leader-forwarding';
+import { LeadershipGate, OrchestratorService } from './orchestrator.service';
 import { SchedulerStore, TypeOrmSchedulerStore } from './scheduler.store';
 import { ServicesController } from './services.controller';
 import { ServicesService } from './services.service';
@@ -12,7 +15,9 @@ import { ServicesService } from './services.service';
     OrchestratorService,
     ServicesService,
     { provide: SchedulerStore, useClass: TypeOrmSchedulerStore },
-    { provide: LeadershipGate, useClass: AlwaysLeader },
+    leadershipProvider(),
+    { provide: LeadershipGate, useClass: LeaseLeadershipGate },
+    LeaderForwarding,
   ],
 })
 export class OrchestratorModule {}

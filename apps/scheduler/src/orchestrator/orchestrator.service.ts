@@ -24,7 +24,7 @@ const decoder = new TextDecoder();
 /** Whether this replica acts (the leader) or stands by; a single scheduler always leads. */
 export abstract class LeadershipGate {
   abstract isLeader(): boolean;
-  abstract onChange(listener: (leader: boolean) => void): void;
+  abstract onChange(listener: (leader: boolean) => void): void | (() => void);
 }
 
 export class AlwaysLeader extends LeadershipGate {

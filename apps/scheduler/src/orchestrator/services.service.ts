@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { NodeUpdateRequest, ServiceListReply, ServiceRemoveReply, ServiceReply, ServiceSpec, ServiceTasksReply } from '@silo/contracts';
+import { NodeUpdateReply, NodeUpdateRequest, ServiceListReply, ServiceRemoveReply, ServiceReply, ServiceSpec, ServiceTasksReply } from '@silo/contracts';
 import { SiloError } from '@silo/domain';
 import { randomUUID } from 'node:crypto';
 import { currentSpec, nodeLabels, ServiceModel } from './model';
@@ -105,7 +105,7 @@ export class ServicesService {
     return { name, tasks: this.orchestrator.tasksOf(this.find(name)) };
   }
 
-  async updateNode(request: NodeUpdateRequest): Promise<{ nodeId: string; availability: string; labels: Record<string, string> }> {
+  async updateNode(request: NodeUpdateRequest): Promise<NodeUpdateReply> {
     await this.orchestrator.ready();
     const node = await this.orchestrator.updateNode(request.nodeId, request.availability, request.labelsAdd ?? {}, request.labelsRemove ?? []);
     if (!node) throw new SiloError('NOT_FOUND', `no node ${request.nodeId}`);

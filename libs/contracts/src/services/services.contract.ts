@@ -181,5 +181,11 @@ export class NodeUpdateRequest {
   @IsOptional() @IsArray() @IsString({ each: true }) labelsRemove?: string[];
 }
 
+export class NodeUpdateReply {
+  @IsString() nodeId!: string;
+  @IsIn(['active', 'pause', 'drain']) availability!: string;
+  @IsObject() labels!: Record<string, string>;
+}
+
 /** `silo.scheduler.task-state` is the agent's TaskStatus event; re-exported for the scheduler side. */
 export type AgentReportedStatus = TaskStatus;
