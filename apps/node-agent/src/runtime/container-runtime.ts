@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SiloError } from '@silo/domain';
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NodeAgentConfig } from '../config/node-agent.config';
 
@@ -87,6 +88,11 @@ export class ContainerRuntime {
 
   async kill(id: string, signal: 'TERM' | 'KILL' | string = 'TERM', all = false): Promise<void> {
     await this.run(this.runtimePath, ['--root', this.root, 'kill', ...(all ? ['--all'] : []), id, signal], 10_000);
+  }
+
+  /** Whether the runtime holds state for ID (a container or a leftover of one). */
+  hasState(id: string): boolean {
+    return existsSync(join(this.root, id));
   }
 
   async delete(id: string, force = false): Promise<void> {

@@ -23,7 +23,7 @@ export interface SupervisorDeps {
   images: ImageProvider;
   rootfs: RootfsProvider;
   network: NetworkProvider;
-  runtime: Pick<ContainerRuntime, 'start' | 'kill' | 'delete' | 'exec'>;
+  runtime: Pick<ContainerRuntime, 'start' | 'kill' | 'delete' | 'exec'> & { hasState?(id: string): boolean };
   /** Every status change goes here (events, heartbeat). */
   report: (status: TaskStatus) => void;
   progress?: (taskId: string, reference: string, p: { layer: string; phase: 'downloading' | 'unpacking' | 'done'; bytes: number; total: number }) => void;
@@ -224,7 +224,7 @@ export class TaskSupervisor {
     await makeTraversable(layout.runDir, layout.bundle(id));
     await rm(layout.exitFile(id), { force: true });
     // A leftover of an earlier run of this task (the runtime's state; the upper dir stays).
-    await this.deps.runtime.delete(id, true).catch(() => undefined);
+    if (this.deps.runtime.hasState?.(id) ?? true) await this.deps.runtime.delete(id, true).catch(() => undefined);
 
     const mode = spec.network ?? 'bridge';
     const hardened = spec.isolation === 'hardened';
@@ -254,7 +254,7 @@ export class TaskSupervisor {
     const hostname = spec.hostname ?? id.slice(0, 63);
     const env = mergeEnv(image.env, spec.env ?? {}, { HOSTNAME: hostname, HOME: user.home });
 
-    await this.writeEtc(hostname);
+    const etc = this.writeEtc(hostname);
     const idMap = (hostID: number): IdMapping[] => [{ containerID: 0, hostID, size: USERNS_SIZE }];
     const ociSpec = buildOciSpec({
       id,
@@ -275,7 +275,7 @@ export class TaskSupervisor {
       etcDir: mode === 'none' ? undefined : layout.etcDir(id),
       maxOpenFiles: MAX_OPEN_FILES,
     });
-    await writeFile(layout.configJson(id), JSON.stringify(ociSpec, null, 1));
+    await Promise.all([etc, writeFile(layout.configJson(id), JSON.stringify(ociSpec))]);
     const pid = await this.deps.runtime.start(id, {
       bundle: layout.bundle(id),
       logFile: layout.logFile(id),
