@@ -64,7 +64,7 @@ function loadSettings(env: Record<string, string | undefined>): Settings {
     nodes: intSetting(env, 'BENCH_SIM_NODES', 1000),
     services: intSetting(env, 'BENCH_SIM_SERVICES', 100),
     replicas: intSetting(env, 'BENCH_SIM_REPLICAS', 100),
-    createConcurrency: intSetting(env, 'BENCH_SIM_CREATE_CONCURRENCY', 10),
+    createConcurrency: intSetting(env, 'BENCH_SIM_CREATE_CONCURRENCY', 4),
     heartbeatMs: intSetting(env, 'BENCH_SIM_HEARTBEAT_MS', 1000),
     pullMs: intSetting(env, 'BENCH_SIM_PULL_MS', 20, 0),
     startMs: intSetting(env, 'BENCH_SIM_START_MS', 20, 0),
@@ -169,6 +169,18 @@ class SchedulerProcess {
     const c = this.child;
     if (!c || (c.exitCode === null && c.signalCode === null)) return undefined;
     return `the scheduler exited with ${c.exitCode ?? c.signalCode}: ${this.output.slice(-1500)}`;
+  }
+
+  /** The scheduler's latest error log line, for a failure's message. */
+  lastError(): string | undefined {
+    const lines = this.output.split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
+    const last = lines.at(-1);
+    if (!last) return undefined;
+    try {
+      return String((JSON.parse(last) as { msg?: unknown }).msg ?? last).slice(0, 600);
+    } catch {
+      return last.slice(0, 600);
+    }
   }
 
   cpuSeconds(): number {
@@ -292,6 +304,12 @@ async function runningOnScheduler(nc: NatsConnection, prefix: string): Promise<{
 interface DeployResult {
   error?: string;
   registrationProblem?: string;
+  createErrors?: number;
+  firstCreateError?: string;
+  createP50Ms?: number;
+  createMaxMs?: number;
+  /** From the last create's reply to all running (the scheduler's view). */
+  afterLastCreateS?: number;
   nodes?: number;
   services?: number;
   tasks?: number;
@@ -331,12 +349,35 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
       firstRunning ??= performance.now();
       if (agentsAll === undefined && sim.counts().tasks.running >= total) agentsAll = performance.now();
     });
-    // Create the services, a few requests in flight at a time.
+    // Create the services, a few requests in flight at a time. A failed create is retried (up to
+    // 3 times) and reported: the figures stay comparable, and the failure is not hidden.
     const names = Array.from({ length: s.services }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
     const queue = [...names];
+    const createMs: number[] = [];
+    let createErrors = 0;
+    let firstCreateError: string | undefined;
     await Promise.all(
       Array.from({ length: Math.min(s.createConcurrency, names.length) }, async () => {
-        for (let name = queue.shift(); name; name = queue.shift()) await natsRequest(c.nc, Subjects.serviceCreate, { spec: serviceSpec(name, s.replicas) }, ServiceReply, 30_000);
+        for (let name = queue.shift(); name; name = queue.shift()) {
+          for (let attempt = 1; ; attempt++) {
+            const c0 = performance.now();
+            try {
+              await natsRequest(c.nc, Subjects.serviceCreate, { spec: serviceSpec(name, s.replicas) }, ServiceReply, 30_000);
+              createMs.push(performance.now() - c0);
+              break;
+            } catch (err) {
+              createErrors++;
+              if (!firstCreateError) {
+                const logged = c.scheduler.lastError();
+                firstCreateError = `${name}: ${errorText(err)}${logged ? ` (scheduler log: ${logged.split('\n')[0]})` : ''}`;
+                log(`(b) create failed, retrying: ${firstCreateError}`);
+              }
+              // a create that failed may have been applied after all
+              if (/CONFLICT/.test(errorText(err))) break;
+              if (attempt >= 3) throw err;
+            }
+          }
+        }
       }),
     );
     const created = performance.now();
@@ -371,8 +412,14 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
     const perNode = sim.nodes.map((n) => [...n.tasks.values()].filter((t) => t.status.state === 'running').length);
     const schedulerS = (schedulerAll - t0) / 1000;
     const agentsS = agentsAll !== undefined ? (agentsAll - t0) / 1000 : undefined;
+    createMs.sort((a, b) => a - b);
     return {
       registrationProblem: c.registrationProblem,
+      createErrors,
+      firstCreateError,
+      createP50Ms: createMs.length ? Math.round(median(createMs)) : undefined,
+      createMaxMs: createMs.length ? Math.round(createMs.at(-1)!) : undefined,
+      afterLastCreateS: round((schedulerAll - created) / 1000, 3),
       nodes: s.nodes,
       services: s.services,
       tasks: total,
@@ -391,7 +438,8 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
       machineCpuS: round(machineBusyCpuSeconds() - cpu0.machine, 2),
     };
   } catch (err) {
-    return { error: errorText(err) };
+    const logged = c.scheduler.lastError();
+    return { error: `${errorText(err)}${logged ? ` (scheduler log: ${logged})` : ''}` };
   } finally {
     await stopCluster(c);
   }
@@ -539,7 +587,8 @@ async function runFailover(s: Settings): Promise<FailoverResult> {
       returnCleanS,
     };
   } catch (err) {
-    return { error: errorText(err) };
+    const logged = c.scheduler.lastError();
+    return { error: `${errorText(err)}${logged ? ` (scheduler log: ${logged})` : ''}` };
   } finally {
     sub.unsubscribe();
     await stopCluster(c);
@@ -592,10 +641,13 @@ async function main(): Promise<void> {
           ['metric', 'value'],
           [
             ['tasks (services × replicas)', `${deploy.tasks} (${deploy.services} × ${s.replicas})`],
-            ['services created (API replies)', `${deploy.createS} s`],
+            ['services created (API replies)', `${deploy.createS} s (${s.createConcurrency} in flight; per create p50 ${deploy.createP50Ms} ms, max ${deploy.createMaxMs} ms)`],
+            ['create errors (retried)', deploy.createErrors ? `${deploy.createErrors}: ${deploy.firstCreateError}` : '0'],
             ['first task running', `${fmt(deploy.firstRunningS, ' s')}`],
             ['all running, agents\' reports', `${fmt(deploy.agentsAllRunningS, ' s')} → ${fmt(deploy.agentTasksPerS, ' tasks/s')}`],
             ['all running, scheduler\'s service.list', `${deploy.schedulerAllRunningS} s → ${deploy.tasksPerS} tasks/s`],
+            ['… of which after the last create replied', `${deploy.afterLastCreateS} s`],
+            ['… of which after the last create replied', `${deploy.afterLastCreateS} s`],
             ['tasks per node (min–max)', `${deploy.perNodeMin}–${deploy.perNodeMax}`],
             ['desired sets received / task-state events', `${deploy.setsReceived} / ${deploy.stateEvents}`],
             ['CPU s: scheduler / bench+simulator / whole machine', `${deploy.schedulerCpuS} / ${deploy.benchCpuS} / ${deploy.machineCpuS}`],
@@ -658,6 +710,11 @@ async function main(): Promise<void> {
             agents_tasks_per_s: deploy.agentTasksPerS ?? null,
             first_running_s: deploy.firstRunningS ?? null,
             create_s: deploy.createS,
+            create_concurrency: s.createConcurrency,
+            create_ms: { p50: deploy.createP50Ms ?? null, max: deploy.createMaxMs ?? null },
+            create_errors: deploy.createErrors ?? 0,
+            first_create_error: deploy.firstCreateError ?? null,
+            after_last_create_s: deploy.afterLastCreateS ?? null,
             nodes: deploy.nodes,
             services: deploy.services,
             tasks: deploy.tasks,
