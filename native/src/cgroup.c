@@ -174,6 +174,7 @@ enum
   CTRL_MEMORY = 1 << 3,
   CTRL_PIDS = 1 << 4,
   CTRL_FREEZER = 1 << 5,
+  CTRL_DEVICES = 1 << 6,
 };
 
 struct hier
@@ -214,6 +215,15 @@ static const struct
   { "memory", CTRL_MEMORY },
   { "pids", CTRL_PIDS },
   { "freezer", CTRL_FREEZER },
+  { "devices", CTRL_DEVICES },
+};
+
+/* What a container may open when linux.resources.devices denies all (Docker's list).  */
+static const char *const default_device_rules[] = {
+  "c *:* m",   "b *:* m",   /* mknod anything: the node cannot be opened */
+  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", /* null zero full random urandom */
+  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",            /* tty console ptmx pts */
+  "c 10:200 rwm",                                                  /* tun */
 };
 
 static void
@@ -535,6 +545,19 @@ apply_v1 (const char *leaf, unsigned mask, const struct silo_cgroup_resources *r
       if (res->cpu_shares)
         {
           ret = write_filef (leaf, "cpu.shares", err, "%llu", (unsigned long long) res->cpu_shares);
+          if (ret < 0)
+            return ret;
+        }
+    }
+  if ((mask & CTRL_DEVICES) && res->devices_restrict)
+    {
+      size_t i;
+      ret = write_file (leaf, "devices.deny", "a", err);
+      if (ret < 0)
+        return ret;
+      for (i = 0; i < ARRAY_SIZE (default_device_rules); i++)
+        {
+          ret = write_file (leaf, "devices.allow", default_device_rules[i], err);
           if (ret < 0)
             return ret;
         }

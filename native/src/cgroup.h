@@ -47,6 +47,10 @@ struct silo_cgroup_resources
   int64_t pids_limit;         /* max processes; 0 or -1: unlimited */
   char *cpuset_cpus;          /* "0-1" */
   char *cpuset_mems;          /* "0" */
+  /* linux.resources.devices denies all: on v1 the devices controller then allows only the
+     default devices (null, zero, full, random, urandom, tty, ptmx, pts) for read/write, and
+     mknod of any device (which cannot then be opened), as Docker does.  */
+  int devices_restrict;
 };
 
 /* Everything unset.  */

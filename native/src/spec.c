@@ -528,7 +528,7 @@ parse_propagation (const char *name, const char *path, unsigned long *out, silo_
 static int
 parse_resources (yajl_val res, struct silo_cgroup_resources *r, silo_error_t *err)
 {
-  yajl_val memory, cpu, pids;
+  yajl_val memory, cpu, pids, devices;
   uint64_t u;
   int ret;
 
@@ -555,6 +555,16 @@ parse_resources (yajl_val res, struct silo_cgroup_resources *r, silo_error_t *er
           || get_string (cpu, "cpus", "linux.resources.cpu.cpus", &r->cpuset_cpus, err) < 0
           || get_string (cpu, "mems", "linux.resources.cpu.mems", &r->cpuset_mems, err) < 0)
         return -1;
+    }
+  devices = member (res, "devices");
+  if (devices != NULL && YAJL_IS_ARRAY (devices) && devices->u.array.len > 0)
+    {
+      /* The first rule denying every device (as runc spec and Docker write it) turns on the
+         default allow list; finer rules are not supported yet.  */
+      yajl_val first = devices->u.array.values[0];
+      yajl_val allow = YAJL_IS_OBJECT (first) ? member (first, "allow") : NULL;
+      if (allow != NULL && YAJL_IS_FALSE (allow) && member (first, "type") == NULL && member (first, "major") == NULL)
+        r->devices_restrict = 1;
     }
   pids = member (res, "pids");
   if (pids != NULL && (ret = get_i64 (pids, "limit", "linux.resources.pids.limit", INT64_MIN, INT64_MAX,

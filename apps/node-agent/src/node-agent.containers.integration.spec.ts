@@ -142,6 +142,11 @@ const runtimeReady = existsSync(RUNTIME) && /run/.test(execFileSync(RUNTIME, ['-
     expect(sysctl.stderr).toMatch(/Read-only file system/);
     const mount = await exec('basic', ['mount', '-t', 'tmpfs', 'tmpfs', '/mnt']);
     expect(mount.exitCode).not.toBe(0);
+    // CAP_MKNOD makes a node of the host's disk, but the devices cgroup does not let it be opened
+    const disk = await sh('basic', 'mknod /tmp/disk b 8 0 && head -c 1 /tmp/disk');
+    expect(disk.exitCode).not.toBe(0);
+    expect(disk.stderr).toMatch(/Operation not permitted/);
+    expect((await sh('basic', 'echo ok > /dev/null && head -c 4 /dev/zero | wc -c')).stdout.trim()).toBe('4');
   });
 
   it('writes land in the container upper dir only; two containers of one image share lower inodes', async () => {

@@ -170,6 +170,11 @@ populate (const char *path)
     }
   else if (strncmp (rel, "cpuacct/", 8) == 0)
     putf (path, "cpuacct.usage", "0");
+  else if (strncmp (rel, "devices/", 8) == 0)
+    {
+      putf (path, "devices.deny", "");
+      putf (path, "devices.allow", "");
+    }
   else if (strncmp (rel, "cpu,cpuacct/", 12) == 0 || strncmp (rel, "cpu/", 4) == 0)
     {
       putf (path, "cpu.cfs_period_us", "100000");
@@ -699,6 +704,7 @@ FS_TEST (test_v1_create_writes_limits_in_each_hierarchy, SILO_CGROUP_MODE_V1)
   struct silo_cgroup_resources res = full_resources ();
   silo_error_t err = NULL;
 
+  res.devices_restrict = 1;
   CHECK_INT_EQ (silo_cgroup_create (&fake_sys, root, SILO_CGROUP_MODE_V1, "/silo/abc", &res, 4242, &err), 0);
   CHECK_STR_EQ (get ("memory/silo/abc/memory.limit_in_bytes"), "67108864");
   CHECK_STR_EQ (get ("memory/silo/abc/memory.memsw.limit_in_bytes"), "100663296");
@@ -712,13 +718,16 @@ FS_TEST (test_v1_create_writes_limits_in_each_hierarchy, SILO_CGROUP_MODE_V1)
   CHECK_STR_EQ (get ("cpuset/silo/cpuset.mems"), "0");
   CHECK_STR_EQ (get ("cpuset/silo/abc/cpuset.cpus"), "0-1");
   CHECK_STR_EQ (get ("cpuset/silo/abc/cpuset.mems"), "0");
-  /* Every hierarchy Silo uses, co-mounted cpu,cpuacct once; not devices.  */
+  /* Every hierarchy Silo uses, co-mounted cpu,cpuacct once; devices denies all, then allows the
+     default devices (the fake file keeps the last rule written).  */
+  CHECK_STR_EQ (get ("devices/silo/abc/devices.deny"), "a");
+  CHECK_STR_EQ (get ("devices/silo/abc/devices.allow"), "c 10:200 rwm");
+  CHECK_STR_EQ (get ("devices/silo/abc/cgroup.procs"), "4242");
   CHECK_STR_EQ (get ("memory/silo/abc/cgroup.procs"), "4242");
   CHECK_STR_EQ (get ("cpu,cpuacct/silo/abc/cgroup.procs"), "4242");
   CHECK_STR_EQ (get ("cpuset/silo/abc/cgroup.procs"), "4242");
   CHECK_STR_EQ (get ("pids/silo/abc/cgroup.procs"), "4242");
   CHECK_STR_EQ (get ("freezer/silo/abc/cgroup.procs"), "4242");
-  CHECK (!exists ("devices/silo"));
   CHECK (!exists ("unified"));
   CHECK (!exists ("cpu,cpuacct/silo/abc/silo"));
 }
