@@ -13,7 +13,7 @@
 import { ServiceListReply, ServiceReply, ServiceSpec, ServiceTasksReply, Subjects } from '@silo/contracts';
 import { makeTempDir, natsRequest, NatsServerHandle, startNatsServer, stopProcess, TempDir, track } from '@silo/testing';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -156,7 +156,13 @@ class SchedulerProcess {
     Object.assign(env, { SILO_HOME: home, SILO_NATS_URL: natsUrl, SILO_LOG_LEVEL: process.env['BENCH_SCHEDULER_LOG_LEVEL'] ?? 'warn' });
     const child = track(spawn(process.execPath, [SCHEDULER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
-    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000));
+    // BENCH_SCHEDULER_LOG=FILE keeps the scheduler's whole output (diagnosis); else its tail only.
+    const file = process.env['BENCH_SCHEDULER_LOG'] ? createWriteStream(process.env['BENCH_SCHEDULER_LOG'], { flags: 'a' }) : undefined;
+    const keep = (d: Buffer) => {
+      file?.write(d);
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
+    child.once('exit', () => file?.end());
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
   }
@@ -646,7 +652,6 @@ async function main(): Promise<void> {
             ['first task running', `${fmt(deploy.firstRunningS, ' s')}`],
             ['all running, agents\' reports', `${fmt(deploy.agentsAllRunningS, ' s')} → ${fmt(deploy.agentTasksPerS, ' tasks/s')}`],
             ['all running, scheduler\'s service.list', `${deploy.schedulerAllRunningS} s → ${deploy.tasksPerS} tasks/s`],
-            ['… of which after the last create replied', `${deploy.afterLastCreateS} s`],
             ['… of which after the last create replied', `${deploy.afterLastCreateS} s`],
             ['tasks per node (min–max)', `${deploy.perNodeMin}–${deploy.perNodeMax}`],
             ['desired sets received / task-state events', `${deploy.setsReceived} / ${deploy.stateEvents}`],
