@@ -489,6 +489,12 @@ export function buildSnapshot(model: ClusterModel): ClusterSnapshot {
   for (const task of model.tasks.values()) {
     if (!task.nodeId || !(task.desired === 'running' || ACTIVE_PHASES.has(task.state))) continue;
     if (task.desired === 'complete') continue;
+    if (task.desired === 'shutdown') {
+      // Stopping: it frees its place in a moment. Only its host ports stay held until it is gone.
+      const service = model.services.get(task.serviceId);
+      const spec = service ? (service.specs.get(task.version) ?? currentSpec(service)) : undefined;
+      if (!spec?.ports?.length) continue;
+    }
     const list = tasksByNode.get(task.nodeId) ?? [];
     list.push(task);
     tasksByNode.set(task.nodeId, list);
