@@ -43,6 +43,8 @@ interface Settings {
   services: number;
   replicas: number;
   createConcurrency: number;
+  /** Also deploy the same number of tasks as one service (the pipeline without the API's share). */
+  oneService: boolean;
   heartbeatMs: number;
   pullMs: number;
   startMs: number;
@@ -64,7 +66,8 @@ function loadSettings(env: Record<string, string | undefined>): Settings {
     nodes: intSetting(env, 'BENCH_SIM_NODES', 1000),
     services: intSetting(env, 'BENCH_SIM_SERVICES', 100),
     replicas: intSetting(env, 'BENCH_SIM_REPLICAS', 100),
-    createConcurrency: intSetting(env, 'BENCH_SIM_CREATE_CONCURRENCY', 4),
+    createConcurrency: intSetting(env, 'BENCH_SIM_CREATE_CONCURRENCY', 1),
+    oneService: (env['BENCH_SIM_ONE_SERVICE'] ?? '1') !== '0',
     heartbeatMs: intSetting(env, 'BENCH_SIM_HEARTBEAT_MS', 1000),
     pullMs: intSetting(env, 'BENCH_SIM_PULL_MS', 20, 0),
     startMs: intSetting(env, 'BENCH_SIM_START_MS', 20, 0),
@@ -309,6 +312,7 @@ async function runningOnScheduler(nc: NatsConnection, prefix: string): Promise<{
 
 interface DeployResult {
   error?: string;
+  replicas?: number;
   registrationProblem?: string;
   createErrors?: number;
   firstCreateError?: string;
@@ -334,9 +338,9 @@ interface DeployResult {
   machineCpuS?: number;
 }
 
-async function runDeploy(s: Settings): Promise<DeployResult> {
-  const total = s.services * s.replicas;
-  log(`(b) deploy: ${s.nodes} simulated agents, ${s.services} services × ${s.replicas} replicas = ${total} tasks`);
+async function runDeploy(s: Settings, services: number, replicas: number): Promise<DeployResult> {
+  const total = services * replicas;
+  log(`(b) deploy: ${s.nodes} simulated agents, ${services} services × ${replicas} replicas = ${total} tasks`);
   let c: Cluster;
   try {
     c = await startCluster(s, s.nodes, '(b)');
@@ -357,7 +361,7 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
     });
     // Create the services, a few requests in flight at a time. A failed create is retried (up to
     // 3 times) and reported: the figures stay comparable, and the failure is not hidden.
-    const names = Array.from({ length: s.services }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
+    const names = Array.from({ length: services }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
     const queue = [...names];
     const createMs: number[] = [];
     let createErrors = 0;
@@ -368,7 +372,7 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
           for (let attempt = 1; ; attempt++) {
             const c0 = performance.now();
             try {
-              await natsRequest(c.nc, Subjects.serviceCreate, { spec: serviceSpec(name, s.replicas) }, ServiceReply, 30_000);
+              await natsRequest(c.nc, Subjects.serviceCreate, { spec: serviceSpec(name, replicas) }, ServiceReply, 30_000);
               createMs.push(performance.now() - c0);
               break;
             } catch (err) {
@@ -387,7 +391,7 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
       }),
     );
     const created = performance.now();
-    log(`(b) ${s.services} services created in ${Math.round(created - t0)} ms; waiting for ${total} running`);
+    log(`(b) ${services} services created in ${Math.round(created - t0)} ms; waiting for ${total} running`);
     let schedulerAll: number | undefined;
     let lastReport = 0;
     const deadline = t0 + s.timeoutS * 1000;
@@ -427,7 +431,8 @@ async function runDeploy(s: Settings): Promise<DeployResult> {
       createMaxMs: createMs.length ? Math.round(createMs.at(-1)!) : undefined,
       afterLastCreateS: round((schedulerAll - created) / 1000, 3),
       nodes: s.nodes,
-      services: s.services,
+      services,
+      replicas,
       tasks: total,
       createS: seconds(created - t0),
       firstRunningS: firstRunning !== undefined ? seconds(firstRunning - t0) : undefined,
@@ -611,7 +616,8 @@ async function main(): Promise<void> {
   const s = loadSettings(process.env);
   const load0 = loadavg();
   const placement: PlacementResult | undefined = s.placement ? await runPlacement() : undefined;
-  const deploy: DeployResult | undefined = s.deploy && !interrupted ? await runDeploy(s) : undefined;
+  const deploy: DeployResult | undefined = s.deploy && !interrupted ? await runDeploy(s, s.services, s.replicas) : undefined;
+  const deployOne: DeployResult | undefined = s.deploy && s.oneService && s.services > 1 && !interrupted ? await runDeploy(s, 1, s.services * s.replicas) : undefined;
   const failover: FailoverResult | undefined = s.failover && !interrupted ? await runFailover(s) : undefined;
   const load1 = loadavg();
 
@@ -638,34 +644,44 @@ async function main(): Promise<void> {
     out();
   }
   if (deploy) {
-    out(`(b) deploy on ${s.nodes} simulated agents over a real nats-server, real scheduler`);
-    if (deploy.registrationProblem) out(`note: ${deploy.registrationProblem}`);
-    if (deploy.error) out(`not measured: ${deploy.error}`);
-    else {
+    out(`(b) deploy on ${s.nodes} simulated agents over a real nats-server, real scheduler (services created ${s.createConcurrency} at a time)`);
+    const scenarios = [deploy, ...(deployOne ? [deployOne] : [])];
+    for (const d of scenarios) {
+      if (d.registrationProblem) out(`note: ${d.registrationProblem}`);
+      if (d.error) out(`${d.services ?? ''} not measured: ${d.error}`);
+    }
+    const ok = scenarios.filter((d) => !d.error);
+    if (ok.length) {
+      const row = (name: string, f: (d: DeployResult) => string) => [name, ...ok.map(f)];
       out(
         table(
-          ['metric', 'value'],
+          ['metric', ...ok.map((d) => `${d.services} × ${d.replicas}`)],
           [
-            ['tasks (services × replicas)', `${deploy.tasks} (${deploy.services} × ${s.replicas})`],
-            ['services created (API replies)', `${deploy.createS} s (${s.createConcurrency} in flight; per create p50 ${deploy.createP50Ms} ms, max ${deploy.createMaxMs} ms)`],
-            ['create errors (retried)', deploy.createErrors ? `${deploy.createErrors}: ${deploy.firstCreateError}` : '0'],
-            ['first task running', `${fmt(deploy.firstRunningS, ' s')}`],
-            ['all running, agents\' reports', `${fmt(deploy.agentsAllRunningS, ' s')} → ${fmt(deploy.agentTasksPerS, ' tasks/s')}`],
-            ['all running, scheduler\'s service.list', `${deploy.schedulerAllRunningS} s → ${deploy.tasksPerS} tasks/s`],
-            ['… of which after the last create replied', `${deploy.afterLastCreateS} s`],
-            ['tasks per node (min–max)', `${deploy.perNodeMin}–${deploy.perNodeMax}`],
-            ['desired sets received / task-state events', `${deploy.setsReceived} / ${deploy.stateEvents}`],
-            ['CPU s: scheduler / bench+simulator / whole machine', `${deploy.schedulerCpuS} / ${deploy.benchCpuS} / ${deploy.machineCpuS}`],
+            row('tasks', (d) => String(d.tasks)),
+            row('services created (API replies)', (d) => `${d.createS} s`),
+            row('per create: p50 / max', (d) => `${d.createP50Ms} / ${d.createMaxMs} ms`),
+            row('create errors (retried)', (d) => String(d.createErrors ?? 0)),
+            row('first task running', (d) => fmt(d.firstRunningS, ' s')),
+            row("all running, agents' reports", (d) => `${fmt(d.agentsAllRunningS, ' s')} → ${fmt(d.agentTasksPerS, '/s')}`),
+            row("all running, scheduler's service.list", (d) => `${d.schedulerAllRunningS} s → ${d.tasksPerS}/s`),
+            row('… after the last create replied', (d) => `${d.afterLastCreateS} s`),
+            row('tasks per node (min–max)', (d) => `${d.perNodeMin}–${d.perNodeMax}`),
+            row('desired sets / task-state events', (d) => `${d.setsReceived} / ${d.stateEvents}`),
+            row('CPU s: scheduler / bench+sim / machine', (d) => `${d.schedulerCpuS} / ${d.benchCpuS} / ${d.machineCpuS}`),
           ],
         ),
       );
+      for (const d of ok) if (d.firstCreateError) out(`first create error (${d.services} × ${d.replicas}): ${d.firstCreateError}`);
       out();
+    }
+    if (!deploy.error) {
       const rate = deploy.tasksPerS ?? 0;
       out(
         table(
           ['', 'tasks/s', 'Silo ÷ it'],
           [
-            ['Silo (scheduler\'s view)', String(rate), ''],
+            [`Silo, ${deploy.services} × ${deploy.replicas} (scheduler's view)`, String(rate), ''],
+            ...(deployOne && !deployOne.error ? [[`Silo, 1 × ${deployOne.replicas}`, String(deployOne.tasksPerS), '']] : []),
             ['target (issue 5)', String(DEPLOY_TARGET_TASKS_PER_S), String(round(rate / DEPLOY_TARGET_TASKS_PER_S, 2))],
             ...Object.entries(DEPLOY_ANCHORS).map(([k, v]) => [`${k} (placement only)`, String(v), String(round(rate / v, 1))]),
           ],
@@ -728,6 +744,11 @@ async function main(): Promise<void> {
             state_events: deploy.stateEvents,
             cpu_s: { scheduler: deploy.schedulerCpuS, bench_and_sim: deploy.benchCpuS, machine: deploy.machineCpuS },
             registration_problem: deploy.registrationProblem ?? null,
+            one_service: deployOne
+              ? deployOne.error
+                ? { error: deployOne.error }
+                : { tasks_per_s: deployOne.tasksPerS, all_running_s: deployOne.schedulerAllRunningS, agents_all_running_s: deployOne.agentsAllRunningS ?? null, first_running_s: deployOne.firstRunningS ?? null, tasks: deployOne.tasks }
+              : null,
           }
       : null,
     failover: failover
