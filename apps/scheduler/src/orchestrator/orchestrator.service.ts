@@ -158,11 +158,14 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     let running = 0;
     let completed = 0;
     let desired = 0;
+    const runningSlots = new Set<string>();
     for (const task of this.model.tasks.values()) {
       if (task.serviceId !== service.id) continue;
-      if (task.desired === 'running' && task.state === 'running' && task.version === service.version && !task.replacedBy) running += 1;
+      // A slot counts once, whichever of its tasks runs (an update or a move may run two).
+      if (task.desired === 'running' && task.state === 'running') runningSlots.add(task.slot);
       if (task.desired === 'complete') completed += 1;
     }
+    running = runningSlots.size;
     if (service.mode === 'replicated') desired = spec.replicas ?? 1;
     else if (service.mode === 'job') desired = spec.completions ?? 1;
     else desired = new Set([...this.model.tasks.values()].filter((t) => t.serviceId === service.id && t.desired === 'running').map((t) => t.slot)).size;
@@ -379,6 +382,12 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
 
   private async flush(): Promise<void> {
     if (this.dirtyTasks.size === 0 && this.deletedTasks.size === 0) return;
+    if (!this.leadership.isLeader()) {
+      // Only the leader writes; a standby reloads everything when it takes over.
+      this.dirtyTasks.clear();
+      this.deletedTasks.clear();
+      return;
+    }
     const tasks = [...this.dirtyTasks].map((id) => this.model.tasks.get(id)).filter((t): t is TaskModel => t !== undefined);
     const deleted = [...this.deletedTasks];
     this.dirtyTasks.clear();

@@ -170,7 +170,7 @@ describe('reconcile', () => {
     expect(web.version).toBe(1);
     expect(web.rolloutMessage).toMatch(/not-found/);
     let now = 300;
-    for (let round = 0; round < 10 && web.rollout === 'rolling-back'; round++) {
+    for (let round = 0; round < 10 && (web.rollout as string) === 'rolling-back'; round++) {
       agentsRun(m, now);
       reconcile(m, (now += 100), ids, settings);
     }
