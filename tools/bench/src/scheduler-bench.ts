@@ -177,7 +177,9 @@ class SchedulerProcess {
   exited(): string | undefined {
     const c = this.child;
     if (!c || (c.exitCode === null && c.signalCode === null)) return undefined;
-    return `the scheduler exited with ${c.exitCode ?? c.signalCode}: ${this.output.slice(-1500)}`;
+    const lines = this.output.trim().split('\n');
+    const why = lines.find((l) => /Error\b|error:/.test(l)) ?? lines.at(-1) ?? '';
+    return `the scheduler exited with ${c.exitCode ?? c.signalCode}: ${why.trim().slice(0, 400)}`;
   }
 
   /** The scheduler's latest error log line, for a failure's message. */
