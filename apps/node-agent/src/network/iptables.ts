@@ -107,18 +107,33 @@ export class IptablesRules {
     ];
   }
 
-  /** One DNAT rule per published port of every endpoint, in a stable order. */
+  /**
+   * One DNAT rule per published port of every endpoint, in a stable order. Endpoints sharing a
+   * port (one share group) split new connections evenly: rule k of n matches with probability
+   * 1/(n−k) (iptables `statistic`), the last one always.
+   */
   dnatRules(endpoints: Record<string, BridgeEndpoint>): string[] {
     const rules: string[] = [];
+    const groups = new Map<string, { id: string; ip: string; port: BridgeEndpoint['ports'][number] }[]>();
     for (const id of Object.keys(endpoints).sort()) {
       const endpoint = endpoints[id]!;
       for (const port of endpoint.ports) {
-        const dest = port.hostIp && port.hostIp !== '0.0.0.0' ? `-d ${port.hostIp}/32 ` : '';
-        rules.push(
-          `-A ${this.dnatChain} ${dest}-p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort} ` +
-            `-m comment --comment "silo:${id}" -j DNAT --to-destination ${endpoint.ip}:${port.containerPort}`,
-        );
+        const key = `${port.hostIp ?? ''}|${port.protocol}|${port.hostPort}|${port.shareGroup ?? `#${id}`}`;
+        const list = groups.get(key) ?? [];
+        list.push({ id, ip: endpoint.ip, port });
+        groups.set(key, list);
       }
+    }
+    for (const members of groups.values()) {
+      members.forEach(({ id, ip, port }, k) => {
+        const dest = port.hostIp && port.hostIp !== '0.0.0.0' ? `-d ${port.hostIp}/32 ` : '';
+        const left = members.length - k;
+        const spread = left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(8)} ` : '';
+        rules.push(
+          `-A ${this.dnatChain} ${dest}-p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort} ${spread}` +
+            `-m comment --comment "silo:${id}" -j DNAT --to-destination ${ip}:${port.containerPort}`,
+        );
+      });
     }
     return rules;
   }

@@ -390,6 +390,19 @@ describe('IptablesRules', () => {
     ]);
   });
 
+  it('spreads a shared host port over its group and keeps unshared ports one rule each', () => {
+    const rules = new IptablesRules('SILO', 'silo0', '10.88.0.0/24').dnatRules({
+      a: { ip: '10.88.0.2', hostVeth: 'va', netnsPath: '/n/a', allocatedAt: '', ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp', shareGroup: 'web' }] },
+      b: { ip: '10.88.0.3', hostVeth: 'vb', netnsPath: '/n/b', allocatedAt: '', ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp', shareGroup: 'web' }] },
+      c: { ip: '10.88.0.4', hostVeth: 'vc', netnsPath: '/n/c', allocatedAt: '', ports: [{ hostPort: 9090, containerPort: 90, protocol: 'tcp' }] },
+    });
+    expect(rules).toHaveLength(3);
+    expect(rules[0]).toMatch(/--dport 8080 -m statistic --mode random --probability 0\.50000000 .*--to-destination 10\.88\.0\.2:80/);
+    expect(rules[1]).toMatch(/--dport 8080 -m comment .*--to-destination 10\.88\.0\.3:80/);
+    expect(rules[1]).not.toMatch(/statistic/);
+    expect(rules[2]).toMatch(/--dport 9090 -m comment .*10\.88\.0\.4:90/);
+  });
+
   it('has nothing to uninstall when nothing is there', () => {
     expect(new IptablesRules('SILO', 'silo0', '10.88.0.0/24').uninstallScript('*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n')).toBeUndefined();
   });

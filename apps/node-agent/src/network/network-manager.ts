@@ -420,7 +420,7 @@ export class NetworkManager {
     for (const [owner, endpoint] of Object.entries(this.state!.endpoints)) {
       if (owner === id) continue;
       for (const port of ports) {
-        const clash = endpoint.ports.find((other) => portsClash(port, other));
+        const clash = endpoint.ports.find((other) => portsClash(port, other) && !(port.shareGroup && port.shareGroup === other.shareGroup));
         if (clash) throw new PortConflictError(port, owner);
       }
     }
@@ -516,6 +516,7 @@ function normalizePorts(id: string, ports: PortMapping[]): PortMapping[] {
     if (port.hostIp !== undefined && !isIpv4(port.hostIp)) throw new NetworkConfigError(`port ${text}: hostIp "${port.hostIp}" is not an IPv4 address`);
     const copy: PortMapping = { hostPort: port.hostPort, containerPort: port.containerPort, protocol: port.protocol };
     if (port.hostIp !== undefined && port.hostIp !== '0.0.0.0') copy.hostIp = port.hostIp;
+    if (port.shareGroup) copy.shareGroup = port.shareGroup;
     if (result.some((other) => portsClash(copy, other))) throw new PortConflictError(copy, id, true);
     result.push(copy);
   }
@@ -528,7 +529,7 @@ function portsClash(a: PortMapping, b: PortMapping): boolean {
 }
 
 function samePorts(a: PortMapping[], b: PortMapping[]): boolean {
-  const key = (p: PortMapping) => `${p.hostIp ?? ''}:${p.hostPort}:${p.containerPort}/${p.protocol}`;
+  const key = (p: PortMapping) => `${p.hostIp ?? ''}:${p.hostPort}:${p.containerPort}/${p.protocol}:${p.shareGroup ?? ''}`;
   return a.length === b.length && a.map(key).sort().join(',') === b.map(key).sort().join(',');
 }
 

@@ -9,6 +9,11 @@ export interface PortMapping {
   protocol: 'tcp' | 'udp';
   /** Publish on this host address only (IPv4); default: all of them, 127.0.0.1 included. */
   hostIp?: string;
+  /**
+   * Containers with the same share group may publish the same host port: new connections are
+   * spread over them (the replicas of one service on this node). Others still conflict.
+   */
+  shareGroup?: string;
 }
 
 /** What a container's network is, as `NetworkManager.setup` returns it. */

@@ -48,6 +48,7 @@ export interface PortMapping {
   hostPort: number;
   containerPort: number;
   protocol: 'tcp' | 'udp';
+  shareGroup?: string;
 }
 
 export interface ContainerNetwork {

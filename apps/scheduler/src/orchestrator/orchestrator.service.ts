@@ -447,7 +447,8 @@ export function agentTask(task: TaskModel, service: ServiceModel, spec: ServiceS
       ...(r.pids ? { pids: r.pids } : {}),
     },
     network: spec.network ?? 'bridge',
-    ...(spec.ports ? { ports: spec.ports } : {}),
+    // The service's replicas on one node share its published ports (spread over them).
+    ...(spec.ports ? { ports: spec.ports.map((p) => ({ ...p, shareGroup: service.id })) } : {}),
     restartPolicy,
     ...(spec.healthCheck ? { healthCheck: spec.healthCheck } : {}),
     ...(spec.isolation ? { isolation: spec.isolation } : {}),

@@ -455,6 +455,7 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
       serviceId: task.serviceId,
       resources: { cpuMillis: resources.cpuMillis, memoryBytes: resources.memoryBytes },
       hostPorts: (spec.ports ?? []).map((p) => ({ port: p.hostPort, protocol: p.protocol })),
+      sharedPorts: true,
       constraints,
       preferences: spec.preferences,
       maxReplicasPerNode: spec.maxReplicasPerNode,

@@ -22,10 +22,22 @@ export abstract class SchedulerStore {
   abstract saveNodeAdmin(nodeId: string, availability: string, adminLabels: Record<string, string>): Promise<void>;
 }
 
+/**
+ * TypeORM storage. Writes go one at a time: SQLite has one connection, and two transactions on it
+ * at once fail ("cannot start a transaction within a transaction").
+ */
 @Injectable()
 export class TypeOrmSchedulerStore extends SchedulerStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(@InjectDataSource() private readonly db: DataSource) {
     super();
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   async load(): Promise<StoredState> {
@@ -71,7 +83,11 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
     };
   }
 
-  async saveService(service: ServiceModel): Promise<void> {
+  saveService(service: ServiceModel): Promise<void> {
+    return this.serialize(() => this.writeService(service));
+  }
+
+  private async writeService(service: ServiceModel): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.getRepository(ServiceEntity).save({
         id: service.id,
@@ -94,15 +110,23 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
     });
   }
 
-  async deleteService(serviceId: string): Promise<void> {
+  deleteService(serviceId: string): Promise<void> {
+    return this.serialize(() => this.removeService(serviceId));
+  }
+
+  private async removeService(serviceId: string): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.getRepository(ServiceVersionEntity).delete({ serviceId });
       await m.getRepository(ServiceEntity).delete({ id: serviceId });
     });
   }
 
-  async saveTasks(tasks: TaskModel[], deleted: string[]): Promise<void> {
-    if (tasks.length === 0 && deleted.length === 0) return;
+  saveTasks(tasks: TaskModel[], deleted: string[]): Promise<void> {
+    if (tasks.length === 0 && deleted.length === 0) return Promise.resolve();
+    return this.serialize(() => this.writeTasks(tasks, deleted));
+  }
+
+  private async writeTasks(tasks: TaskModel[], deleted: string[]): Promise<void> {
     await this.db.transaction(async (m) => {
       const repo = m.getRepository(TaskEntity);
       for (let i = 0; i < deleted.length; i += 500) await repo.delete({ taskId: In(deleted.slice(i, i + 500)) });
@@ -130,7 +154,9 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
     });
   }
 
-  async saveNodeAdmin(nodeId: string, availability: string, adminLabels: Record<string, string>): Promise<void> {
-    await this.db.getRepository(NodeEntity).update({ nodeId }, { availability, adminLabels });
+  saveNodeAdmin(nodeId: string, availability: string, adminLabels: Record<string, string>): Promise<void> {
+    return this.serialize(async () => {
+      await this.db.getRepository(NodeEntity).update({ nodeId }, { availability, adminLabels });
+    });
   }
 }

@@ -148,7 +148,8 @@ export class ClusterState {
     this.pidsUsed[i] -= t.pids;
     this.taskCount[i]--;
     const set = this.ports[i];
-    if (set) for (const p of t.ports) if (!this.externalPorts[i]?.has(p)) set.delete(p);
+    // A shared port stays held while another task on the node (of the same service) publishes it.
+    if (set) for (const p of t.ports) if (!this.externalPorts[i]?.has(p) && !this.tasks[i]!.some((o) => o.taskId !== t.taskId && o.ports.includes(p))) set.delete(p);
     const counts = this.serviceCounts.get(t.serviceId);
     if (counts) {
       const c = (counts.get(i) ?? 0) - 1;

@@ -41,6 +41,8 @@ interface Group {
   mem: number;
   pids: number;
   ports: number[];
+  /** Tasks of the same service may publish the same host ports on one node (shared, spread). */
+  sharedPorts: boolean;
   constraints: Constraint[];
   prefs: Preference[];
   maxPerNode: number;
@@ -198,6 +200,7 @@ export class PlacementEngine {
       mem: t.resources?.memoryBytes ?? 0,
       pids: t.resources?.pids ?? 0,
       ports: problems.length ? [] : (t.hostPorts ?? []).map(portKey),
+      sharedPorts: t.sharedPorts === true,
       constraints,
       prefs: problems.length ? [] : (t.preferences ?? []).map(parsePreference),
       maxPerNode: t.maxReplicasPerNode ?? 0,
@@ -260,9 +263,17 @@ export class PlacementEngine {
     if (g.maxPerNode > 0 && counts !== undefined && (counts.get(i) ?? 0) >= g.maxPerNode) return false;
     if (g.ports.length) {
       const set = s.ports[i];
-      if (set) for (const p of g.ports) if (set.has(p)) return false;
+      if (set) for (const p of g.ports) if (set.has(p) && this.portTaken(i, p, g)) return false;
     }
     return true;
+  }
+
+  /** Port P on node i is held by something else than G's own service (when G shares its ports). */
+  private portTaken(i: number, p: number, g: Group): boolean {
+    if (!g.sharedPorts) return true;
+    const s = this.s;
+    if (s.externalPorts[i]?.has(p)) return true;
+    return s.tasks[i]!.some((t) => t.ports.includes(p) && t.serviceId !== g.serviceId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -704,7 +715,7 @@ export class PlacementEngine {
         bump('constraint-not-met', c.text, () => ({ constraint: c.text }));
       } else if (g.maxPerNode > 0 && (counts.get(i) ?? 0) >= g.maxPerNode) bump('max-replicas-per-node', '', () => ({ limit: g.maxPerNode }));
       else {
-        const busy = g.ports.length && s.ports[i] ? g.ports.find((p) => s.ports[i]!.has(p)) : undefined;
+        const busy = g.ports.length && s.ports[i] ? g.ports.find((p) => s.ports[i]!.has(p) && this.portTaken(i, p, g)) : undefined;
         if (busy !== undefined) bump('host-port-in-use', portText(busy), () => ({ port: portText(busy) }));
         else if (s.cpuUsed[i]! + g.cpu > s.cpuAlloc[i]!) bump('insufficient-cpu', '', () => ({ needs: g.cpu }), Math.max(0, s.cpuAlloc[i]! - s.cpuUsed[i]!));
         else if (s.memUsed[i]! + g.mem > s.memAlloc[i]!) bump('insufficient-memory', '', () => ({ needs: g.mem }), Math.max(0, s.memAlloc[i]! - s.memUsed[i]!));
@@ -799,7 +810,7 @@ function groupKey(t: TaskToPlace): string {
   return [
     t.serviceId,
     `${r.cpuMillis},${r.memoryBytes},${r.pids ?? 0}`,
-    (t.hostPorts ?? []).map((p) => `${p.port}/${p.protocol}`).join(','),
+    (t.hostPorts ?? []).map((p) => `${p.port}/${p.protocol}`).join(',') + (t.sharedPorts ? '+shared' : ''),
     (t.constraints ?? []).join('\u0001'),
     (t.preferences ?? []).join('\u0001'),
     t.maxReplicasPerNode ?? 0,

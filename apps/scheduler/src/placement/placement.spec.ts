@@ -250,3 +250,21 @@ describe('place: sampling (percentageOfNodesToScore)', () => {
     expect(Object.values(perNode(placed))).toEqual(Array(10).fill(3));
   });
 });
+
+describe('shared host ports (one service publishing a port once per node)', () => {
+  it('lets replicas of one service share a host port on a node, and keeps other services out', () => {
+    const snapshot = { nodes: [node('a')] };
+    const engine = new PlacementEngine(snapshot);
+    const web = engine.place(replicas('web', 2, { hostPorts: [{ port: 8080, protocol: 'tcp' }], sharedPorts: true }));
+    expect(perNode(web.placements)).toEqual({ a: 2 });
+    const other = engine.place(replicas('api', 1, { hostPorts: [{ port: 8080, protocol: 'tcp' }], sharedPorts: true }));
+    expect(other.placements).toHaveLength(0);
+    expect(other.pending[0]!.message).toMatch(/8080/);
+  });
+
+  it('without sharing, a host port is one task\'s', () => {
+    const result = place({ nodes: [node('a')] }, replicas('web', 2, { hostPorts: [{ port: 8080, protocol: 'tcp' }] }));
+    expect(result.placements).toHaveLength(1);
+    expect(result.pending).toHaveLength(1);
+  });
+});

@@ -65,6 +65,11 @@ export interface TaskToPlace {
   serviceId: string;
   resources: ResourceAmounts;
   hostPorts?: HostPort[];
+  /**
+   * The service's tasks may publish the same host ports on one node (the node spreads the traffic
+   * over them); other services' tasks still conflict. Default false: a host port is one task's.
+   */
+  sharedPorts?: boolean;
   /** `node.labels.zone==eu`, `node.hostname!=h1`, `node.id==…`, `node.platform.arch==amd64`, `node.platform.os==linux`. */
   constraints?: string[];
   /** `spread=node.labels.<key>`: balance the tasks of the service over the label's values first (as Swarm does). */

@@ -57,6 +57,8 @@ export class PortMappingSpec {
   @IsInt() @Min(1) @Max(65535) hostPort!: number;
   @IsInt() @Min(1) @Max(65535) containerPort!: number;
   @IsIn(['tcp', 'udp']) protocol!: 'tcp' | 'udp';
+  /** Tasks with the same share group (one service's replicas) may publish the same host port on one node; connections are spread over them. */
+  @IsOptional() @IsString() @MaxLength(128) shareGroup?: string;
 }
 
 export class RestartPolicySpec {
