@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NodeEntity } from './node.entity';
+import { WriteQueue } from './write-queue';
 
 /** Storage of cluster nodes: the seam the service's logic is tested through. */
 export abstract class NodeRepository {
@@ -12,7 +13,10 @@ export abstract class NodeRepository {
 
 @Injectable()
 export class TypeOrmNodeRepository extends NodeRepository {
-  constructor(@InjectRepository(NodeEntity) private readonly repo: Repository<NodeEntity>) {
+  constructor(
+    @InjectRepository(NodeEntity) private readonly repo: Repository<NodeEntity>,
+    private readonly writes: WriteQueue,
+  ) {
     super();
   }
 
@@ -21,7 +25,7 @@ export class TypeOrmNodeRepository extends NodeRepository {
   }
 
   async save(node: NodeEntity): Promise<void> {
-    await this.repo.save(node);
+    await this.writes.run(() => this.repo.save(node));
   }
 
   list(): Promise<NodeEntity[]> {

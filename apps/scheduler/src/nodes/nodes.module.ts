@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NodeEvents } from './node-events';
+import { WriteQueue } from './write-queue';
 import { NodeEntity } from './node.entity';
 import { NodeRepository, TypeOrmNodeRepository } from './node.repository';
 import { NodesController } from './nodes.controller';
@@ -9,7 +10,7 @@ import { NodesService } from './nodes.service';
 @Module({
   imports: [TypeOrmModule.forFeature([NodeEntity])],
   controllers: [NodesController],
-  providers: [NodesService, NodeEvents, { provide: NodeRepository, useClass: TypeOrmNodeRepository }],
-  exports: [NodeEvents],
+  providers: [NodesService, NodeEvents, WriteQueue, { provide: NodeRepository, useClass: TypeOrmNodeRepository }],
+  exports: [NodeEvents, WriteQueue],
 })
 export class NodesModule {}

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ServiceSpec } from '@silo/contracts';
 import { DataSource, In } from 'typeorm';
 import { NodeEntity } from '../nodes/node.entity';
+import { WriteQueue } from '../nodes/write-queue';
 import { ServiceModel, TaskModel } from './model';
 import { ServiceEntity, ServiceVersionEntity, TaskEntity } from './orchestrator.entities';
 
@@ -28,16 +29,15 @@ export abstract class SchedulerStore {
  */
 @Injectable()
 export class TypeOrmSchedulerStore extends SchedulerStore {
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly writes: WriteQueue,
+  ) {
     super();
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.writes.run(work);
   }
 
   async load(): Promise<StoredState> {
