@@ -60,6 +60,8 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
   private readonly deletedTasks = new Set<string>();
   private readonly pushed = new Map<string, { hash: string; at: number }>();
   private generationSeq = 0;
+  /** Tasks per node, rebuilt every round (heartbeats look up their node's tasks here). */
+  private tasksByNode = new Map<string, TaskModel[]>();
   private lastRunMs = 0;
   private leaderSinceMs = 0;
   private loaded?: Promise<void>;
@@ -280,8 +282,8 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
       }
     }
     // A task we assigned that the node no longer has (and that is past assignment) is gone.
-    for (const task of this.model.tasks.values()) {
-      if (task.nodeId !== node.nodeId || node.reported.has(task.taskId)) continue;
+    for (const task of this.tasksByNode.get(node.nodeId) ?? []) {
+      if (task.nodeId !== node.nodeId || node.reported.has(task.taskId) || !this.model.tasks.has(task.taskId)) continue;
       if (task.desired === 'shutdown' && task.state !== 'removed' && task.state !== 'lost' && Date.now() - task.updatedMs > 2000) {
         task.state = 'removed';
         this.taskChanged(task);
@@ -339,6 +341,14 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
         }
       }
       this.push(result.changedNodes, now);
+      const byNode = new Map<string, TaskModel[]>();
+      for (const task of this.model.tasks.values()) {
+        if (!task.nodeId) continue;
+        const list = byNode.get(task.nodeId);
+        if (list) list.push(task);
+        else byNode.set(task.nodeId, [task]);
+      }
+      this.tasksByNode = byNode;
     } catch (err) {
       this.logger.error(`reconcile failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     } finally {

@@ -440,6 +440,8 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
   const snapshot = buildSnapshot(model);
   const toPlace: TaskToPlace[] = [];
   const byId = new Map<string, TaskModel>();
+  const replacing = new Map<string, TaskModel>();
+  for (const t of model.tasks.values()) if (t.replacedBy) replacing.set(t.replacedBy, t);
   for (const task of pending) {
     const service = model.services.get(task.serviceId);
     if (!service) continue;
@@ -448,7 +450,7 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
     const constraints = [...(spec.constraints ?? [])];
     if (service.mode === 'global') constraints.push(`node.id==${task.slot}`);
     // A task that replaces another must land elsewhere (drain, rebalance).
-    const replaced = [...model.tasks.values()].find((t) => t.replacedBy === task.taskId);
+    const replaced = replacing.get(task.taskId);
     if (replaced?.nodeId) constraints.push(`node.id!=${replaced.nodeId}`);
     toPlace.push({
       taskId: task.taskId,
