@@ -5,6 +5,7 @@ export * from './validation/validate-contract';
 export * from './health/health.contract';
 export * from './node-register/node-register.contract';
 export * from './node-list/node-list.contract';
+export * from './join-tokens/join-tokens.contract';
 export * from './status/status.contract';
 export * from './layer-store/layer-store.contract';
 export * from './registry-gc/registry-gc.contract';

@@ -5,6 +5,7 @@ import {
   IsISO8601,
   IsBoolean,
   IsObject,
+  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -38,6 +39,8 @@ export class NodeRegisterRequest {
   @IsIn(CGROUP_MODES) cgroupMode!: CgroupMode;
   @ValidateNested() @Type(() => NodeCapacity) capacity!: NodeCapacity;
   @IsObject() labels!: Record<string, string>;
+  /** `SILO-JOIN-<id>-<secret>`: required by a scheduler with SILO_REQUIRE_JOIN_TOKEN (the default). */
+  @IsOptional() @IsString() @MaxLength(128) joinToken?: string;
 }
 
 export class NodeRegisterReply {
