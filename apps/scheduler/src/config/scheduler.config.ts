@@ -1,5 +1,5 @@
 import { BaseServiceConfig, EnvVar } from '@silo/service-kit';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class SchedulerConfig extends BaseServiceConfig {
   /** PostgreSQL for the scheduler's state; empty: SQLite under SILO_HOME. */
@@ -7,6 +7,11 @@ export class SchedulerConfig extends BaseServiceConfig {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL, or empty for SQLite' })
   databaseUrl?: string;
+
+  /** Registrations must carry a valid join token (`silo node join-token create`); off only for development. */
+  @EnvVar('SILO_REQUIRE_JOIN_TOKEN')
+  @IsBoolean()
+  requireJoinToken = true;
 
   /** A node without a heartbeat for this long is down; its tasks are placed elsewhere. */
   @EnvVar('SILO_NODE_DOWN_AFTER_MS')

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JoinTokensModule } from '../join-tokens/join-tokens.module';
 import { NodeEvents } from './node-events';
 import { WriteQueue } from './write-queue';
 import { NodeEntity } from './node.entity';
@@ -8,7 +9,7 @@ import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([NodeEntity])],
+  imports: [TypeOrmModule.forFeature([NodeEntity]), forwardRef(() => JoinTokensModule)],
   controllers: [NodesController],
   providers: [NodesService, NodeEvents, WriteQueue, { provide: NodeRepository, useClass: TypeOrmNodeRepository }],
   exports: [NodeEvents, WriteQueue],

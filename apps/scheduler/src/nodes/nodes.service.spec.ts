@@ -2,6 +2,8 @@ import { NodeEvents } from './node-events';
 import type { NodeRegisterRequest } from '@silo/contracts';
 import type { NatsClient } from '@silo/messaging';
 import type { Clock } from '@silo/service-kit';
+import { SiloError } from '@silo/domain';
+import type { JoinTokensService } from '../join-tokens/join-tokens.service';
 import { NodeEntity } from './node.entity';
 import { NodeRepository } from './node.repository';
 import { NodesService } from './nodes.service';
@@ -30,6 +32,8 @@ const request = {
   labels: {},
 } as NodeRegisterRequest;
 
+const admitAll = { admit: async () => undefined, recordNode: async () => undefined } as unknown as JoinTokensService;
+
 describe('NodesService', () => {
   let now: Date;
   const clock = { now: () => now, monotonicMs: () => 0 } as Clock;
@@ -43,7 +47,7 @@ describe('NodesService', () => {
 
   it('keeps first-seen time on re-registration and updates the rest', async () => {
     const repo = new MemoryNodes();
-    const service = new NodesService(repo, clock, nats, new NodeEvents());
+    const service = new NodesService(repo, clock, nats, new NodeEvents(), admitAll);
     await service.register(request);
     now = new Date('2026-01-02T00:00:00Z');
     const reply = await service.register({ ...request, capacity: { cpuMillis: 8000, memoryBytes: 8e9 } } as NodeRegisterRequest);
@@ -59,5 +63,18 @@ describe('NodesService', () => {
       { nodeId: 'n-001', hostname: 'h', firstSeen: true },
       { nodeId: 'n-001', hostname: 'h', firstSeen: false },
     ]);
+  });
+
+  it('stores nothing and emits nothing when the join token is refused', async () => {
+    const repo = new MemoryNodes();
+    const refuse = {
+      admit: async () => {
+        throw new SiloError('UNAUTHORIZED', 'node n-001 presented an invalid join token');
+      },
+    } as unknown as JoinTokensService;
+    const service = new NodesService(repo, clock, nats, new NodeEvents(), refuse);
+    await expect(service.register({ ...request, joinToken: 'bad' } as NodeRegisterRequest)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(repo.rows.size).toBe(0);
+    expect(published).toEqual([]);
   });
 });

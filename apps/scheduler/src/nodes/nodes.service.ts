@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { NodeListReply, NodeRegisterReply, NodeRegisterRequest, NodeSummary, Subjects } from '@silo/contracts';
 import { NatsClient } from '@silo/messaging';
 import { Clock } from '@silo/service-kit';
+import { JoinTokensService } from '../join-tokens/join-tokens.service';
 import { NodeEntity } from './node.entity';
 import { NodeEvents } from './node-events';
 import { NodeRepository } from './node.repository';
@@ -16,9 +17,11 @@ export class NodesService {
     private readonly clock: Clock,
     private readonly nats: NatsClient,
     private readonly events: NodeEvents,
+    private readonly joinTokens: JoinTokensService,
   ) {}
 
   async register(request: NodeRegisterRequest): Promise<NodeRegisterReply> {
+    const joinToken = await this.joinTokens.admit(request.nodeId, request.joinToken);
     const now = this.clock.now().toISOString();
     const existing = await this.nodes.find(request.nodeId);
     const node: NodeEntity = {
@@ -38,6 +41,7 @@ export class NodesService {
       adminLabels: existing?.adminLabels ?? {},
     };
     await this.nodes.save(node);
+    await this.joinTokens.recordNode(joinToken, node.nodeId);
     this.events.registered(node);
     this.logger.log(`${existing ? 're-registered' : 'registered new'} node ${node.nodeId} (${node.hostname})`);
     const reply: NodeRegisterReply = { nodeId: node.nodeId, registeredAt: now, firstSeen: !existing };
