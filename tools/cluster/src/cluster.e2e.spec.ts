@@ -46,6 +46,10 @@ describe('a Silo cluster of 3 hosts (network namespaces, real agents and contain
   });
 
   /** Polls the running count of a service every 100 ms until stop(); remembers the minimum. */
+  const samplers = new Set<{ stop(): Promise<unknown> }>();
+  afterEach(async () => {
+    for (const s of samplers) await s.stop();
+  });
   function sampler(name: string) {
     let min = Number.POSITIVE_INFINITY;
     let samples = 0;
@@ -62,13 +66,16 @@ describe('a Silo cluster of 3 hosts (network namespaces, real agents and contain
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    return {
+    const handle = {
       async stop() {
         active = false;
+        samplers.delete(handle);
         await loop;
         return { min, samples };
       },
     };
+    samplers.add(handle);
+    return handle;
   }
 
   async function waitForSpread(name: string, expected: number[], timeoutMs: number, exact = true): Promise<void> {
