@@ -15,6 +15,19 @@ export class NodeAgentConfig extends BaseServiceConfig {
   @Matches(/^$|^[a-zA-Z0-9._/-]+=[^,=]*(,[a-zA-Z0-9._/-]+=[^,=]*)*$/, { message: 'must be key=value pairs separated by commas' })
   labels = '';
 
+  /** The join token (`SILO-JOIN-…`) this node registers with; else read from SILO_JOIN_TOKEN_FILE. */
+  @EnvVar('SILO_JOIN_TOKEN', { secret: true })
+  @IsOptional()
+  @IsString()
+  joinToken?: string;
+
+  /** A file holding the join token, re-read at each attempt; default: the local scheduler's, $SILO_HOME/scheduler/local-join-token. */
+  @EnvVar('SILO_JOIN_TOKEN_FILE')
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  joinTokenFile?: string;
+
   /** The native runtime binary; default: the workspace build's dist/native/silo-runtime. */
   @EnvVar('SILO_RUNTIME_PATH')
   @IsOptional()
@@ -65,6 +78,10 @@ export class NodeAgentConfig extends BaseServiceConfig {
 
   get runtimeBinary(): string {
     return this.runtimePath ?? join(siloRoot(), 'dist', 'native', 'silo-runtime');
+  }
+
+  get joinTokenPath(): string {
+    return this.joinTokenFile ?? join(this.home, 'scheduler', 'local-join-token');
   }
 
   get agentHome(): string {

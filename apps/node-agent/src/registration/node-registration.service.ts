@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NodeRegisterReply, NodeRegisterRequest, Subjects } from '@silo/contracts';
 import { NatsClient, NatsConnectionService } from '@silo/messaging';
 import { ServiceIdentity } from '@silo/service-kit';
+import { readFileSync } from 'node:fs';
 import { NodeAgentConfig } from '../config/node-agent.config';
 import { HostInfo } from '../host/host-info';
 
@@ -54,7 +55,7 @@ export class NodeRegistrationService implements OnApplicationBootstrap, OnApplic
 
   request(): NodeRegisterRequest {
     const facts = this.host.facts();
-    return {
+    const request: NodeRegisterRequest = {
       nodeId: this.identity.instance,
       hostname: facts.hostname,
       agentVersion: this.identity.version,
@@ -64,19 +65,55 @@ export class NodeRegistrationService implements OnApplicationBootstrap, OnApplic
       capacity: { cpuMillis: facts.cpuMillis, memoryBytes: facts.memoryBytes },
       labels: this.config.labelMap,
     };
+    const joinToken = this.joinToken();
+    return joinToken ? { ...request, joinToken } : request;
+  }
+
+  /** SILO_JOIN_TOKEN, else the token file (re-read each time: the scheduler may write it later). */
+  joinToken(): string | undefined {
+    if (this.config.joinToken) return this.config.joinToken.trim();
+    try {
+      return readFileSync(this.config.joinTokenPath, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async attempt(retryDelay: number): Promise<void> {
     if (this.stopped) return;
+    let presented: string | undefined;
     try {
-      const reply = await this.nats.request(Subjects.nodeRegister, this.request(), { reply: NodeRegisterReply });
+      const request = this.request();
+      presented = request.joinToken;
+      const reply = await this.nats.request(Subjects.nodeRegister, request, { reply: NodeRegisterReply });
       if (!this.registered) this.logger.log(`registered with the scheduler as ${reply.nodeId}${reply.firstSeen ? ' (new node)' : ''}`);
       this.registered = true;
       this.schedule(this.timing.refreshMs, this.timing.retryMinMs);
     } catch (err) {
-      this.logger.warn(`registration failed (${err instanceof Error ? err.message : String(err)}); retrying in ${retryDelay} ms`);
+      const message = err instanceof Error ? err.message : String(err);
+      if ((err as { code?: string }).code === 'UNAUTHORIZED') {
+        // Refused (no, a bad, a revoked or an expired join token): retry slowly, the token may be fixed.
+        const source = this.config.joinToken ? 'SILO_JOIN_TOKEN' : this.config.joinTokenPath;
+        this.registered = false;
+        this.logger.error(`the scheduler refused this node: ${message} (token from ${source}); retrying in ${this.timing.retryMaxMs} ms, or as soon as the token changes`);
+        this.retryWhenTokenChanges(presented);
+        return;
+      }
+      this.logger.warn(`registration failed (${message}); retrying in ${retryDelay} ms`);
       this.schedule(retryDelay, Math.min(retryDelay * 2, this.timing.retryMaxMs));
     }
+  }
+
+  /** After a refusal: again after retryMaxMs, or at once when a different token appears. */
+  private retryWhenTokenChanges(refused: string | undefined): void {
+    const deadline = Date.now() + this.timing.retryMaxMs;
+    const poll = Math.min(500, this.timing.retryMinMs);
+    const tick = () => {
+      if (this.stopped) return;
+      if (Date.now() >= deadline || this.joinToken() !== refused) return void this.attempt(this.timing.retryMinMs);
+      this.timer = setTimeout(tick, poll);
+    };
+    this.timer = setTimeout(tick, poll);
   }
 
   private schedule(delay: number, nextRetry: number): void {
