@@ -3,6 +3,7 @@ import { ServiceKitModule } from '@silo/service-kit';
 import { AdminCredentialsStore } from '@silo/service-kit';
 import { CredentialsIndicator } from './auth/credentials.indicator';
 import { ApiConfig } from './config/api.config';
+import { JoinTokensApiModule } from './nodes/join-tokens.module';
 import { RegistryOpsModule } from './registry/registry.module';
 import { StatusModule } from './status/status.module';
 
@@ -20,6 +21,7 @@ export class ApiModule {
         }),
         StatusModule,
         RegistryOpsModule,
+        JoinTokensApiModule,
       ],
     };
   }

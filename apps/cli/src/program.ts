@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent.command';
+import { registerNodeJoinTokenCommand } from './commands/node-join-token.command';
 import { registerRegistryCommand } from './commands/registry.command';
 import { registerStatusCommand } from './commands/status.command';
 import { CliIo, processIo } from './output/io';
@@ -20,6 +22,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     });
   registerStatusCommand(program, io);
   registerRegistryCommand(program, io);
+  registerNodeJoinTokenCommand(program, io);
+  registerAgentCommand(program, io);
   return program;
 }
 

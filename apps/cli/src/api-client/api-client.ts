@@ -22,18 +22,19 @@ export class ApiClient {
     return this.call<T>('GET', path);
   }
 
-  post<T>(path: string, timeoutMs?: number): Promise<T> {
-    return this.call<T>('POST', path, timeoutMs);
+  post<T>(path: string, timeoutMs?: number, body?: object): Promise<T> {
+    return this.call<T>('POST', path, timeoutMs, body);
   }
 
-  private async call<T>(method: string, path: string, timeoutMs = this.timeoutMs): Promise<T> {
+  private async call<T>(method: string, path: string, timeoutMs = this.timeoutMs, payload?: object): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     if (this.target.username !== undefined && this.target.password !== undefined) {
       headers['authorization'] = `Basic ${Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64')}`;
     }
     let res: Response;
     try {
-      res = await fetch(`${this.target.apiUrl}${path}`, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.target.apiUrl}${path}`, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload), signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.name : String(err));
       throw new ApiError(`cannot reach the api at ${this.target.apiUrl} (${cause}). Is Silo running? Start it with npm start.`);
