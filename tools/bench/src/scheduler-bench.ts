@@ -157,6 +157,8 @@ class SchedulerProcess {
     // Nothing from outside changes what is measured: every inherited SILO_* variable is dropped.
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SILO_')) env[k] = v;
     Object.assign(env, { SILO_HOME: home, SILO_NATS_URL: natsUrl, SILO_LOG_LEVEL: process.env['BENCH_SCHEDULER_LOG_LEVEL'] ?? 'warn' });
+    // The simulated agents carry no join token (joining is not what is measured).
+    env['SILO_REQUIRE_JOIN_TOKEN'] = 'false';
     const child = track(spawn(process.execPath, [SCHEDULER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
     // BENCH_SCHEDULER_LOG=FILE keeps the scheduler's whole output (diagnosis); else its tail only.
