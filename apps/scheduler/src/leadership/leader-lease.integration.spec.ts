@@ -44,12 +44,15 @@ describe('LeaderLease on a real nats-server with JetStream', () => {
     bucket = `lease-test-${++bucketNo}`;
   });
 
-  afterEach(async () => {
+  /** Stops every replica and closes its connection (before its server goes: nats.js keeps reconnecting otherwise). */
+  async function closeReplicas(): Promise<void> {
     for (const r of replicas.splice(0)) {
       await r.lease.stop({ release: false });
       await r.connection.close();
     }
-  });
+  }
+
+  afterEach(closeReplicas);
 
   afterAll(async () => {
     await nats?.stop();
@@ -126,7 +129,11 @@ describe('LeaderLease on a real nats-server with JetStream', () => {
       measured.stepDownWithoutNats = Math.round(stepDown);
       expect(stepDown).toBeLessThan(3000);
       expect(a.changes.at(-1)).toMatchObject({ leader: false });
+      // back, so the connection can close cleanly (closing one that is still reconnecting leaves timers behind)
+      await server.start();
+      await waitFor(() => a.connection.isConnected(), { description: 'a reconnects' });
     } finally {
+      await closeReplicas();
       await server.stop();
     }
   });
@@ -185,6 +192,7 @@ describe('LeaderLease on a real nats-server with JetStream', () => {
       await waitFor(() => a.lease.currentLeader() === 'b', { timeoutMs: 10_000, description: 'a sees b' });
       expect(a.lease.isLeader()).toBe(false);
     } finally {
+      await closeReplicas();
       await proxy.close();
     }
   });
@@ -213,6 +221,7 @@ describe('LeaderLease on a real nats-server with JetStream', () => {
       const other = replicas.find((r) => r !== leader)!;
       expect(other.lease.currentLeader()).toBe(leader.name);
     } finally {
+      await closeReplicas();
       await server.stop();
     }
   });
@@ -236,6 +245,7 @@ describe('LeaderLease on a real nats-server with JetStream', () => {
       expect(a.lease.isLeader()).toBe(true);
       expect(a.lease.term).toBe(term);
     } finally {
+      await closeReplicas();
       await server.stop();
     }
   });
