@@ -18,7 +18,7 @@
  * visible everywhere. Containers, mounts and cgroups live in the shared kernel; `stop()` removes
  * them per host, then the namespaces, the bridge and every temp dir, also after a failure.
  */
-import { AgentTaskListReply, NodeListReply, NodeSummary, ServiceListReply, Subjects } from '@silo/contracts';
+import { AgentTaskListReply, JoinTokenCreateReply, NodeListReply, NodeSummary, ServiceListReply, Subjects } from '@silo/contracts';
 import { freePort, natsRequest, SILO_RUNTIME, stopProcess, track, waitFor } from '@silo/testing';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -121,6 +121,8 @@ export class Cluster {
   private readonly sysDir = mkdtempSync(join(tmpdir(), `silo-cluster-${this.id}-sys-`));
   readonly controlHome = join(this.dir, 'control');
   natsUrl = '';
+  /** The join token the hosts register with (created over NATS as an admin would); unset with a scheduler that has none. */
+  joinToken?: string;
   registryHost = '';
   registryUrl = '';
   credentials = { username: 'admin', password: randomBytes(18).toString('base64url') };
@@ -310,6 +312,12 @@ export class Cluster {
       },
       { timeoutMs: 60_000, intervalMs: 200, description: 'the scheduler answering' },
     );
+    // Hosts join with a token (issue #5 point 1), as `silo node join-token create` makes one.
+    try {
+      this.joinToken = (await natsRequest(this.nc, Subjects.joinTokenCreate, { description: `cluster test ${this.id}` }, JoinTokenCreateReply, 10_000)).token;
+    } catch (err) {
+      this.log(`no join token (${(err as Error).message}): the agents register without one`);
+    }
   }
 
   /** Starts host's agent inside its namespace (see the file comment for how). */
@@ -333,6 +341,7 @@ export class Cluster {
       SILO_METRICS_PORT: String(9100 + host.index),
       SILO_PARENT_PID: String(process.pid),
       NO_COLOR: '1',
+      ...(this.joinToken ? { SILO_JOIN_TOKEN: this.joinToken } : {}),
       ...this.options.agentEnv,
     };
     const args = ['--net=/run/netns/' + host.netns, '--', 'unshare', '--mount', '--propagation', 'unchanged', '--', '/bin/sh', '-c', script, 'sh', sys, process.execPath, '--enable-source-maps', dist('node-agent')];
