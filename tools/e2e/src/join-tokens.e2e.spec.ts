@@ -30,6 +30,7 @@ describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CL
   const services: Running[] = [];
   let agent: Running | undefined;
   let cliEnv: Record<string, string>;
+  let apiPort: number;
 
   beforeAll(async () => {
     for (const app of ['scheduler', 'api', 'node-agent', 'cli']) if (!existsSync(dist(app))) throw new Error(`${dist(app)} is missing: run the build first`);
@@ -38,7 +39,7 @@ describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CL
     work = await makeTempDir('silo-e2e-join-host-');
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SILO_')));
     const env = { ...base, SILO_HOME: home.path, SILO_NATS_URL: nats.url, SILO_LOG_LEVEL: 'info', SILO_BIND_HOST: '127.0.0.1' };
-    const apiPort = await freePort();
+    apiPort = await freePort();
     services.push(run(process.execPath, [dist('scheduler')], { ...env, SILO_METRICS_PORT: String(await freePort()) }));
     services.push(run(process.execPath, [dist('api')], { ...env, SILO_API_PORT: String(apiPort), SILO_METRICS_PORT: String(await freePort()) }));
     cliEnv = { ...base, SILO_HOME: home.path, NO_COLOR: '1' } as Record<string, string>;
@@ -78,6 +79,12 @@ describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CL
     expect(ls.stdout).toMatch(new RegExp(`${created.joinToken.id}\\s+valid\\s+admin\\s+e2e host`));
     expect(ls.stdout).toMatch(/valid\s+local\s+local agent/);
     expect(ls.stdout).not.toContain(created.token.slice(-40));
+  });
+
+  it('needs the admin credentials for the REST routes', async () => {
+    const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/nodes/join-tokens`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('refuses silo agent with a malformed token, before starting anything', () => {
