@@ -346,7 +346,7 @@ function drainAndRebalance(
   }
   const max = Math.max(...counts.values());
   const min = Math.min(...counts.values());
-  if (movable === 0 || max - min < 2 || spec.maxReplicasPerNode || spec.ports?.length) return;
+  if (movable === 0 || max - min < 2 || spec.maxReplicasPerNode) return;
   const busiest = [...counts.entries()].find(([, c]) => c === max)![0];
   let moved = 0;
   for (const [slot, list] of [...bySlot.entries()].sort(([a], [b]) => a.localeCompare(b))) {
