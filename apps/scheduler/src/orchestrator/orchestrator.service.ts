@@ -255,7 +255,9 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
 
   private heartbeat(beat: NodeHeartbeatEvent): void {
     if (typeof beat.nodeId !== 'string' || !beat.capacity) return;
-    const known = this.model.nodes.has(beat.nodeId);
+    // Only nodes that joined (registered with a valid token) count; the rest are ignored.
+    if (!this.model.nodes.has(beat.nodeId)) return;
+    const known = true;
     const node = this.ensureNode(beat.nodeId);
     node.lastSeenMs = Date.now();
     node.capacity = beat.capacity;
