@@ -224,4 +224,24 @@ describe('reconcile', () => {
     expect(job.rollout).toBe('completed');
     expect([...m.tasks.values()].filter((t: TaskModel) => t.desired === 'complete')).toHaveLength(3);
   });
+
+  it('a higher-priority service preempts lower-priority tasks when nothing else fits, and says so', () => {
+    const low = service('batch', { replicas: 2, priority: 0, resources: { memoryRequestBytes: 4 * 2 ** 30 } });
+    const m = cluster(['a'], low);
+    reconcile(m, 0, ids, settings);
+    agentsRun(m, 0);
+    expect(live(m, low.id)).toHaveLength(2);
+    const high = service('critical', { replicas: 1, priority: 10, resources: { memoryRequestBytes: 4 * 2 ** 30 } });
+    m.services.set(high.id, high);
+    reconcile(m, 100, ids, settings);
+    const critical = live(m, high.id)[0]!;
+    expect(critical.nodeId).toBe('a');
+    const victim = [...m.tasks.values()].find((t) => t.serviceId === low.id && t.desired === 'shutdown')!;
+    expect(victim.reason).toMatch(/preempted by critical/);
+    // the preempted slot asks again and waits with a reason
+    agentsRun(m, 100);
+    reconcile(m, 200, ids, settings);
+    const waiting = live(m, low.id).find((t) => !t.nodeId);
+    expect(waiting?.pendingMessage).toMatch(/insufficient memory/);
+  });
 });

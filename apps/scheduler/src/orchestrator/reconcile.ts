@@ -466,13 +466,22 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
     });
     byId.set(task.taskId, task);
   }
-  const placed = new PlacementEngine(snapshot).place(toPlace, { seed: settings.seed, preemption: false });
+  const placed = new PlacementEngine(snapshot).place(toPlace, { seed: settings.seed, preemption: true });
   for (const placement of placed.placements) {
     const task = byId.get(placement.taskId)!;
     task.nodeId = placement.nodeId;
     task.state = 'assigned';
     task.pendingMessage = undefined;
     task.pendingReasons = undefined;
+    // A higher-priority task took the place of lower-priority ones: they stop (and their service
+    // asks for a new place next round, pending with a reason if there is none).
+    for (const eviction of placement.evictions ?? []) {
+      const victim = model.tasks.get(eviction.taskId);
+      if (!victim || victim.desired !== 'running') continue;
+      victim.desired = 'shutdown';
+      victim.reason = `preempted by ${task.taskId} (${placement.reason ?? 'higher priority'})`;
+      touch(victim);
+    }
     touch(task);
   }
   for (const pendingTask of placed.pending) {
