@@ -24,6 +24,8 @@ export interface NodeModel {
   /** ms since epoch of the last heartbeat (or registration). */
   lastSeenMs: number;
   layers: Set<string>;
+  /** Image reference → its layer digests, as the node reports the images it holds. */
+  images?: Map<string, string[]>;
   /** Task ids the node last said it runs, with their states. */
   reported: Map<string, TaskState>;
 }

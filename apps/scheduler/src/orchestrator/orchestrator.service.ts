@@ -264,6 +264,7 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     node.reportedAllocatable = beat.allocatable;
     node.agentLabels = beat.labels ?? {};
     node.layers = new Set((beat.images ?? []).flatMap((i) => i.layers));
+    node.images = new Map((beat.images ?? []).map((i) => [i.reference, i.layers]));
     node.reported = new Map((beat.tasks ?? []).map((t) => [t.taskId, t.state]));
     let changed = !known;
     if (node.state === 'down') {

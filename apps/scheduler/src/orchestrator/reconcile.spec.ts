@@ -244,4 +244,12 @@ describe('reconcile', () => {
     const waiting = live(m, low.id).find((t) => !t.nodeId);
     expect(waiting?.pendingMessage).toMatch(/insufficient memory/);
   });
+
+  it('prefers a node that already holds the image (image locality)', () => {
+    const m = cluster(['a', 'b', 'c'], service('web', { replicas: 1, image: 'reg/app:v1' }));
+    m.nodes.get('b')!.images = new Map([['reg/app:v1', ['sha256:l1', 'sha256:l2']]]);
+    m.nodes.get('b')!.layers = new Set(['sha256:l1', 'sha256:l2']);
+    reconcile(m, 0, ids, settings);
+    expect(live(m)[0]!.nodeId).toBe('b');
+  });
 });

@@ -440,6 +440,9 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
   const snapshot = buildSnapshot(model);
   const toPlace: TaskToPlace[] = [];
   const byId = new Map<string, TaskModel>();
+  // Image locality: what any node says an image is made of (a node that has them is preferred).
+  const imageLayers = new Map<string, string[]>();
+  for (const n of model.nodes.values()) for (const [reference, layers] of n.images ?? []) imageLayers.set(reference, layers);
   const replacing = new Map<string, TaskModel>();
   for (const t of model.tasks.values()) if (t.replacedBy) replacing.set(t.replacedBy, t);
   for (const task of pending) {
@@ -458,6 +461,7 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
       resources: { cpuMillis: resources.cpuMillis, memoryBytes: resources.memoryBytes },
       hostPorts: (spec.ports ?? []).map((p) => ({ port: p.hostPort, protocol: p.protocol })),
       sharedPorts: true,
+      ...(imageLayers.has(spec.image) ? { image: { layers: imageLayers.get(spec.image)!.map((digest) => ({ digest, sizeBytes: 1 })) } } : {}),
       constraints,
       preferences: spec.preferences,
       maxReplicasPerNode: spec.maxReplicasPerNode,
