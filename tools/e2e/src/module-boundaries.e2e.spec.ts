@@ -20,12 +20,13 @@ describe('module boundaries (npm run lint)', () => {
 
   it('domain depends on nothing of ours', async () => {
     const found = await problems('libs/domain/src/probe.ts', "import { freePort } from '@silo/testing';\nexport const x = freePort;\n");
-    expect(found.join('\n')).toMatch(/type:domain/);
+    // Reported as a tag violation, or as the cycle it would close (the harness speaks the contracts).
+    expect(found.join('\n')).toMatch(/type:domain|Circular dependency between "domain"/);
   });
 
   it('contracts depend only on domain', async () => {
     const found = await problems('libs/contracts/src/probe.ts', "import { openDataSource } from '@silo/persistence';\nexport const x = openDataSource;\n");
-    expect(found.join('\n')).toMatch(/type:contracts/);
+    expect(found.join('\n')).toMatch(/type:contracts|Circular dependency between "contracts"/);
   });
 
   it('no app imports another app', async () => {
