@@ -3,7 +3,8 @@
  *
  * `default` is the essence of Docker's default profile for x86_64: deny by default (EPERM), allow
  * the system calls ordinary programs use, allow `clone` only without namespace flags, and answer
- * `clone3` with ENOSYS so libc falls back to `clone` (whose flags a filter can inspect).
+ * `clone3` with ENOSYS so libc falls back to `clone` (whose flags a filter can inspect). Only
+ * the host's native ABI is allowed (see `architectures` below).
  * `hardened` drops further calls that untrusted code has no business with.
  */
 
@@ -77,7 +78,11 @@ function profile(allowed: string[]): SeccompProfile {
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: EPERM,
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    // The host's own ABI only. Docker also lists x86 and x32 (32-bit programs); each extra
+    // architecture costs libseccomp about 5 ms to compile at every container start (measured:
+    // 18 ms with three, 7 ms with one), and a 32-bit call is then refused. Caching the compiled
+    // filter in the runtime would give both back.
+    architectures: [process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64'],
     syscalls: [
       { names: allowed, action: 'SCMP_ACT_ALLOW' },
       // personality: only the values programs use (PER_LINUX, UNAME26, ADDR_NO_RANDOMIZE, query).
