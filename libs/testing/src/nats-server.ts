@@ -37,10 +37,12 @@ function portOpen(port: number): Promise<boolean> {
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = findExecutable('nats-server');
   if (!binary) throw new Error('nats-server is not installed: apt-get install nats-server (the test setup in .ci/run does it)');
-  const port = options.port ?? (await freePort());
+  let port = options.port ?? (await freePort());
   let store: TempDir | undefined = options.jetstream ? await makeTempDir('silo-nats-') : undefined;
   let child: ReturnType<typeof spawn> | undefined;
 
+  // Ready means OUR server says so: an open port may belong to another test's server that took the
+  // same free port first (then ours exits with "address already in use").
   const start = async () => {
     const args = ['-a', '127.0.0.1', '-p', String(port)];
     if (store) args.push('-js', '-sd', join(store.path, 'js'));
@@ -51,13 +53,22 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await waitFor(
       async () => {
         if (current.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
-        return portOpen(port);
+        return /Server is ready/.test(stderr) && (await portOpen(port));
       },
       { timeoutMs: 10_000, description: `nats-server on port ${port}` },
     );
   };
 
-  await start();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      const taken = err instanceof Error && /address already in use/i.test(err.message);
+      if (!taken || options.port !== undefined || attempt >= 5) throw err;
+      port = await freePort();
+    }
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
