@@ -343,7 +343,6 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
           this.publish(Subjects.serviceEvent, { name: service.name, version: service.version, rollout: service.rollout, message: service.rolloutMessage });
         }
       }
-      this.push(result.changedNodes, now);
       const byNode = new Map<string, TaskModel[]>();
       for (const task of this.model.tasks.values()) {
         if (!task.nodeId) continue;
@@ -352,6 +351,7 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
         else byNode.set(task.nodeId, [task]);
       }
       this.tasksByNode = byNode;
+      this.push(result.changedNodes, now);
     } catch (err) {
       this.logger.error(`reconcile failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     } finally {
@@ -363,24 +363,21 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
 
   /** Sends each changed node (and every node due for a resync) its whole desired set. */
   private push(changed: Set<string>, now: number): void {
-    const sets = new Map<string, AgentTaskSpec[]>();
-    for (const task of this.model.tasks.values()) {
-      if (!task.nodeId || task.desired === 'shutdown') continue;
-      const service = this.model.services.get(task.serviceId);
-      if (!service) continue;
-      const spec = service.specs.get(task.version) ?? currentSpec(service);
-      let list = sets.get(task.nodeId);
-      if (!list) sets.set(task.nodeId, (list = []));
-      list.push(agentTask(task, service, spec));
-    }
     for (const node of this.model.nodes.values()) {
       if (node.state !== 'ready') continue;
-      const tasks = sets.get(node.nodeId) ?? [];
-      const hash = createHash('sha256').update(JSON.stringify(tasks.map((t) => t.taskId).sort())).digest('hex');
       const last = this.pushed.get(node.nodeId);
-      const due = !last || last.hash !== hash || now - last.at >= this.config.resyncIntervalMs || changed.has(node.nodeId);
-      if (!due) continue;
-      if (last && last.hash === hash && now - last.at < this.config.resyncIntervalMs && !changed.has(node.nodeId)) continue;
+      const resync = !last || now - last.at >= this.config.resyncIntervalMs;
+      if (!resync && !changed.has(node.nodeId)) continue;
+      // Only for the nodes that may need it: a round does not rebuild every node's set.
+      const tasks: AgentTaskSpec[] = [];
+      for (const task of this.tasksByNode.get(node.nodeId) ?? []) {
+        if (task.desired === 'shutdown' || task.nodeId !== node.nodeId || !this.model.tasks.has(task.taskId)) continue;
+        const service = this.model.services.get(task.serviceId);
+        if (!service) continue;
+        tasks.push(agentTask(task, service, service.specs.get(task.version) ?? currentSpec(service)));
+      }
+      const hash = createHash('sha256').update(tasks.map((t) => t.taskId).sort().join(',')).digest('hex');
+      if (!resync && last && last.hash === hash) continue;
       this.pushed.set(node.nodeId, { hash, at: now });
       const generation = now * 1000 + (this.generationSeq++ % 1000);
       this.nats
