@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePlatformPorts, machineBusyCpuSeconds, processCpuSeconds, reapedChildrenCpuSeconds, SiloPlatform } from './registry/platform';
 import { fmtRange, fmtSeconds, intSetting, layerSizesSetting, parsePrometheus, ratio, round, routeTimes, summarize, Summary, table } from './registry/stats';
+import { Cleanup } from './cleanup';
 
 const MiB = 1024 * 1024;
 const TARGET_RATIO = 0.8;
@@ -308,30 +309,6 @@ function fmtSample(s: Sample, bytes?: number): string {
 // ---------------------------------------------------------------------------------------------
 // Cleanup, on every path
 
-class Cleanup {
-  private readonly tasks: Array<{ name: string; run: () => Promise<unknown> }> = [];
-  private done?: Promise<string[]>;
-
-  /** Tasks run last-added first. */
-  add(name: string, run: () => Promise<unknown>): void {
-    this.tasks.unshift({ name, run });
-  }
-
-  run(): Promise<string[]> {
-    this.done ??= (async () => {
-      const errors: string[] = [];
-      for (const task of this.tasks) {
-        try {
-          await task.run();
-        } catch (err) {
-          errors.push(`${task.name}: ${(err as Error).message}`);
-        }
-      }
-      return errors;
-    })();
-    return this.done;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The benchmark

@@ -37,6 +37,7 @@ import {
   unmountUnder,
 } from './runtime/host';
 import { atMost, fmt, latency, Latency, num, Verdict } from './runtime/stats';
+import { Cleanup } from './cleanup';
 
 const TARGET = {
   runtimeRatio: 0.5,
@@ -128,31 +129,6 @@ async function awaitQuiet(maxSeconds: number, part: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Cleanup, on every path (tasks run last-added first)
 
-class Cleanup {
-  private readonly tasks: Array<{ name: string; run: () => Promise<unknown> | unknown }> = [];
-  private done?: Promise<string[]>;
-  /** Set on SIGINT/SIGTERM: the agent got the signal too (one process group), so do not ask it for anything. */
-  interrupted = false;
-
-  add(name: string, run: () => Promise<unknown> | unknown): void {
-    this.tasks.unshift({ name, run });
-  }
-
-  run(): Promise<string[]> {
-    this.done ??= (async () => {
-      const errors: string[] = [];
-      for (const task of this.tasks) {
-        try {
-          await task.run();
-        } catch (err) {
-          errors.push(`${task.name}: ${errorText(err)}`);
-        }
-      }
-      return errors;
-    })();
-    return this.done;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) silo-runtime run against runc run

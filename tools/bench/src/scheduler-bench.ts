@@ -23,6 +23,7 @@ import { connect, NatsConnection, StringCodec } from 'nats';
 import { SimulatedClusterHandle, startSimulatedCluster } from '../../cluster-sim/src/simulator';
 import { machineBusyCpuSeconds, processCpuSeconds, workspaceRoot } from './registry/platform';
 import { intSetting, median, round, table } from './registry/stats';
+import { Cleanup } from './cleanup';
 
 const ROOT = workspaceRoot();
 const PLACEMENT_BENCH = join(ROOT, 'dist/tools/bench/src/placement-bench.js');
@@ -94,21 +95,9 @@ const seconds = (ms: number) => round(ms / 1000, 3);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
 
 /** Resources torn down in reverse order, on success, on failure and on Ctrl-C. */
-class Cleanup {
-  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
-  add(name: string, run: () => Promise<unknown>): void {
-    this.steps.push({ name, run });
-  }
-  async run(): Promise<void> {
-    while (this.steps.length) {
-      const step = this.steps.pop()!;
-      try {
-        await step.run();
-      } catch (err) {
-        log(`cleanup of ${step.name} failed: ${errorText(err)}`);
-      }
-    }
-  }
+/** Runs a cleanup and logs what failed in it. */
+async function runCleanup(cleanup: Cleanup): Promise<void> {
+  for (const error of await cleanup.run()) log(`cleanup of ${error}`);
 }
 
 let interrupted = false;
@@ -245,14 +234,14 @@ async function startCluster(s: Settings, nodes: number, label: string): Promise<
     await waitSchedulerReady(cluster, s.readyTimeoutS * 1000, s.heartbeatMs);
     return cluster;
   } catch (err) {
-    await cleanup.run();
+    await runCleanup(cleanup);
     cleanups.delete(cleanup);
     throw err;
   }
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
-  await c.cleanup.run();
+  await runCleanup(c.cleanup);
   cleanups.delete(c.cleanup);
 }
 
@@ -781,11 +770,11 @@ async function main(): Promise<void> {
 process.once('SIGINT', () => {
   interrupted = true;
   log('interrupted: stopping what was started');
-  void Promise.all([...cleanups].map((c) => c.run())).then(() => process.exit(130));
+  void Promise.all([...cleanups].map((c) => runCleanup(c))).then(() => process.exit(130));
 });
 
 main().catch(async (e: unknown) => {
   log(`failed: ${(e as Error).stack ?? String(e)}`);
-  for (const c of cleanups) await c.run();
+  for (const c of cleanups) await runCleanup(c);
   process.exitCode = 1;
 });

@@ -8,6 +8,7 @@ import { ImageInventory } from '../tasks/task-ports';
 import { TaskSetService } from '../tasks/task-set.service';
 
 const LIVE_STATES = new Set(['pulling', 'starting', 'running', 'stopping']);
+const INVENTORY_REFRESH_MS = 5000;
 
 function pidMax(): number {
   try {
@@ -26,6 +27,7 @@ function pidMax(): number {
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private sequence = 0;
+  private inventory?: { at: number; images: NodeHeartbeatEvent['images'] };
 
   constructor(
     private readonly config: NodeAgentConfig,
@@ -68,9 +70,18 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
         pids: Math.max(0, capacity.pids - used.pids),
       },
       labels: this.config.labelMap,
-      images: await this.images.inventory(),
+      images: await this.imageInventory(),
       tasks: statuses.map((s) => ({ taskId: s.taskId, state: s.state, ...(s.health ? { health: s.health } : {}) })),
     };
+  }
+
+  /** The images present, read from disk at most every few seconds rather than every beat. */
+  private async imageInventory(): Promise<NodeHeartbeatEvent['images']> {
+    const now = Date.now();
+    if (!this.inventory || now - this.inventory.at >= INVENTORY_REFRESH_MS) {
+      this.inventory = { at: now, images: await this.images.inventory() };
+    }
+    return this.inventory.images;
   }
 
   private async beat(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestHex } from '../snapshots/chain-id';
 import { Clock } from '../snapshots/clock';
-import { writeJsonAtomic } from '../snapshots/overlay-snapshotter';
+import { writeJsonAtomic } from '../host/atomic-json';
 import { ImageConfigSummary } from './image-config';
 
 export interface ImageLayer {

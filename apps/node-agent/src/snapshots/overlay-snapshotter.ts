@@ -1,5 +1,6 @@
-import { chown, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
+import { writeJsonAtomic } from '../host/atomic-json';
 import { Clock } from './clock';
 import { InvalidContainerId, MountError, SnapshotMissing } from './errors/snapshot-errors';
 import { releaseLowerMounts } from './idmapped-lower-dirs';
@@ -153,10 +154,4 @@ export class OverlaySnapshotter {
     }
     return out;
   }
-}
-
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
-  await rename(tmp, path);
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { atomicWriteJson } from './atomic-write';
+import { writeJsonAtomic } from '../host/atomic-json';
 
 export const ID_RANGE_SIZE = 65_536;
 
@@ -33,7 +33,7 @@ export class IdRangeAllocator {
         while (used.has(slot)) slot += 1;
         if (slot >= this.maxSlots) throw new Error(`no free user-namespace range (${this.maxSlots} in use)`);
         this.slots[taskId] = slot;
-        await atomicWriteJson(this.file, this.slots);
+        await writeJsonAtomic(this.file, this.slots);
       }
       return this.base + slot * ID_RANGE_SIZE;
     });
@@ -43,7 +43,7 @@ export class IdRangeAllocator {
     return this.serialize(async () => {
       if (this.slots[taskId] === undefined) return;
       delete this.slots[taskId];
-      await atomicWriteJson(this.file, this.slots);
+      await writeJsonAtomic(this.file, this.slots);
     });
   }
 

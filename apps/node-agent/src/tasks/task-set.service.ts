@@ -9,7 +9,7 @@ import { NodeAgentConfig } from '../config/node-agent.config';
 import { CgroupStatsReader } from '../host/cgroup-stats.reader';
 import { HostInfo } from '../host/host-info';
 import { ContainerRuntime } from '../runtime/container-runtime';
-import { atomicWriteJson } from './atomic-write';
+import { writeJsonAtomic } from '../host/atomic-json';
 import { ContainerLayout } from './container-layout';
 import { IdRangeAllocator } from './id-range.allocator';
 import { ImageProvider, NetworkProvider, RootfsProvider } from './task-ports';
@@ -54,6 +54,8 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
   private readonly desiredFile: string;
   private readonly idRanges: IdRangeAllocator;
   private readonly cgroups: CgroupStatsReader;
+  /** The host's CPUs and memory (fixed while the agent runs): the ceiling of any task's limits. */
+  private readonly capacity: { cpuMillis: number; memoryBytes: number };
   private readonly listeners = new Set<(status: TaskStatus) => void>();
   private shuttingDown = false;
   private desiredWrite: Promise<void> = Promise.resolve();
@@ -61,7 +63,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly config: NodeAgentConfig,
     private readonly identity: ServiceIdentity,
-    private readonly host: HostInfo,
+    host: HostInfo,
     private readonly nats: NatsClient,
     private readonly runtime: ContainerRuntime,
     private readonly images: ImageProvider,
@@ -71,7 +73,9 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     this.layout = new ContainerLayout(join(config.agentHome, 'containers'), config.runDir ?? join('/run/silo', identity.instance));
     this.desiredFile = join(config.agentHome, 'desired.json');
     this.idRanges = new IdRangeAllocator(join(config.agentHome, 'id-ranges.json'), config.usernsBase);
-    this.cgroups = new CgroupStatsReader(host.facts().cgroupMode);
+    const facts = host.facts();
+    this.cgroups = new CgroupStatsReader(facts.cgroupMode);
+    this.capacity = { cpuMillis: facts.cpuMillis, memoryBytes: facts.memoryBytes };
     mkdirSync(this.layout.containersDir, { recursive: true });
   }
 
@@ -121,7 +125,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     if (!fromDisk) {
       const desired: DesiredFile = { generation: request.generation, tasks: request.tasks };
       // In order: a slow older write must never land after a newer one.
-      this.desiredWrite = this.desiredWrite.then(() => atomicWriteJson(this.desiredFile, desired)).catch((err) => {
+      this.desiredWrite = this.desiredWrite.then(() => writeJsonAtomic(this.desiredFile, desired)).catch((err) => {
         this.logger.error(`cannot save the desired set: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
@@ -184,7 +188,6 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private newSupervisor(spec: AgentTaskSpec, hash: string, previous?: TaskRecord): TaskSupervisor {
-    const facts = this.host.facts();
     return new TaskSupervisor(
       spec,
       hash,
@@ -197,7 +200,7 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
         runtime: this.runtime,
         report: (status) => this.report(status),
         progress: (taskId, reference, p) => this.publish(Subjects.imageProgressEvent, { nodeId: this.nodeId, taskId, reference, ...p } satisfies ImagePullProgressEvent),
-        capacity: { cpuMillis: facts.cpuMillis, memoryBytes: facts.memoryBytes },
+        capacity: this.capacity,
         cgroupParent: `/silo/${this.nodeId}`,
         oomFile: (path) => this.cgroups.oomFile(path),
         defaultAuth: () => this.defaultAuth(),

@@ -12,7 +12,7 @@ import { restartDelay, shouldRestart, BACKOFF_RESET_AFTER_MS } from './restart-p
 import { ContainerNetwork, ImageInfo, ImageProvider, NetworkProvider, RootfsProvider } from './task-ports';
 import { maxOpenFilesHardLimit } from '../host/host-info';
 import { containerResolvConf } from '../network/resolv-conf';
-import { atomicWriteJson } from './atomic-write';
+import { writeJsonAtomic } from '../host/atomic-json';
 
 /** A reason the task cannot run as specified: reported as `failed(reason)`, not retried. */
 export class TaskFailure extends Error {}
@@ -380,7 +380,7 @@ export class TaskSupervisor {
 
   private async persist(): Promise<void> {
     if (!existsSync(this.deps.layout.dir(this.id))) await mkdir(this.deps.layout.dir(this.id), { recursive: true });
-    await atomicWriteJson(this.deps.layout.recordFile(this.id), this.record()).catch(() => undefined);
+    await writeJsonAtomic(this.deps.layout.recordFile(this.id), this.record()).catch(() => undefined);
   }
 
   private now(): string {

@@ -1,12 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RpcErrorBody, validateContract } from '@silo/contracts';
+import { validateContract } from '@silo/contracts';
 import { SiloError } from '@silo/domain';
-import { NatsClient, NatsConnectionService } from '@silo/messaging';
+import { answerRequest, NatsClient, NatsConnectionService } from '@silo/messaging';
 import type { Subscription } from 'nats';
 import { LeadershipGate } from './orchestrator.service';
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The subject only the leading replica serves, for a command that reached a standby. */
 export function leaderSubject(subject: string): string {
@@ -66,30 +63,19 @@ export class LeaderForwarding implements OnApplicationBootstrap, OnApplicationSh
     if (this.subscription || !this.gate.isLeader()) return;
     this.subscription = nc.subscribe('silo.scheduler.leader.>', {
       queue: 'silo.scheduler.leader',
-      callback: (_err, msg) => void this.dispatch(msg.subject, msg.data, (bytes) => msg.respond(bytes)),
+      callback: (_err, msg) => {
+        const entry = this.handlers.get(msg.subject);
+        const handler = (data: unknown): Promise<object> => {
+          if (!entry) throw new SiloError('NOT_FOUND', `no handler for ${msg.subject}`);
+          return entry.handler(validateContract(entry.contract, data));
+        };
+        void answerRequest(msg.data, async (data) => handler(data), (e) => this.logger.error(String(e))).then((reply) => msg.respond(reply));
+      },
     });
   }
 
   private unsubscribe(): void {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
-  }
-
-  private async dispatch(subject: string, bytes: Uint8Array, respond: (b: Uint8Array) => boolean): Promise<void> {
-    let id: string | undefined;
-    let body: object;
-    try {
-      const envelope = JSON.parse(decoder.decode(bytes)) as { id?: string; data?: unknown };
-      id = envelope.id;
-      const entry = this.handlers.get(subject);
-      if (!entry) throw new SiloError('NOT_FOUND', `no handler for ${subject}`);
-      body = { id, response: await entry.handler(validateContract(entry.contract, envelope.data ?? {})) };
-    } catch (err) {
-      const e: RpcErrorBody =
-        err instanceof SiloError ? { code: err.code, message: err.message, details: err.details } : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-      if (!(err instanceof SiloError)) this.logger.error(String(err));
-      body = { id, err: e, isDisposed: true };
-    }
-    respond(encoder.encode(JSON.stringify(body)));
   }
 }

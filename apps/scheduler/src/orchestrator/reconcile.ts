@@ -62,6 +62,7 @@ export function reconcile(model: ClusterModel, now: number, ids: IdSource, setti
     result.changedTasks.add(task.taskId);
     if (task.nodeId) result.changedNodes.add(task.nodeId);
   };
+  const round: Round = { model, now, ids, settings, result, touch };
 
   // 1. Lost nodes: their tasks are lost (stopped there if the node returns) and replaced.
   for (const node of model.nodes.values()) {
@@ -84,8 +85,8 @@ export function reconcile(model: ClusterModel, now: number, ids: IdSource, setti
   const byService = groupTasks(model);
   for (const service of model.services.values()) {
     const tasks = byService.get(service.id) ?? [];
-    if (service.mode === 'job') reconcileJob(model, service, tasks, now, ids, touch, result);
-    else reconcileService(model, service, tasks, now, ids, touch, result, settings);
+    if (service.mode === 'job') reconcileJob(round, service, tasks);
+    else reconcileService(round, service, tasks);
   }
   // Tasks of removed services.
   for (const task of model.tasks.values()) {
@@ -96,7 +97,7 @@ export function reconcile(model: ClusterModel, now: number, ids: IdSource, setti
   }
 
   // 3. Placement of pending tasks.
-  placePending(model, now, touch, settings);
+  placePending(round);
 
   // 4. Forget tasks that are shut down and gone from their node (or never had one).
   for (const task of [...model.tasks.values()]) {
@@ -116,6 +117,17 @@ export function reconcile(model: ClusterModel, now: number, ids: IdSource, setti
 
 type Touch = (task: TaskModel) => void;
 
+/** What every step of one round works with. */
+interface Round {
+  model: ClusterModel;
+  now: number;
+  ids: IdSource;
+  settings: ReconcileSettings;
+  result: ReconcileResult;
+  /** Marks a task changed (persist it, push its node). */
+  touch: Touch;
+}
+
 function groupTasks(model: ClusterModel): Map<string, TaskModel[]> {
   const groups = new Map<string, TaskModel[]>();
   for (const task of model.tasks.values()) {
@@ -126,7 +138,8 @@ function groupTasks(model: ClusterModel): Map<string, TaskModel[]> {
   return groups;
 }
 
-function newTask(model: ClusterModel, service: ServiceModel, slot: string, version: number, now: number, ids: IdSource): TaskModel {
+function newTask({ model, now, ids }: Round, service: ServiceModel, slot: string): TaskModel {
+  const version = service.version;
   const task: TaskModel = {
     taskId: ids.taskId(service, slot),
     serviceId: service.id,
@@ -149,16 +162,8 @@ function failed(task: TaskModel): boolean {
   return task.state === 'failed' || task.state === 'oom-killed' || (task.state === 'exited' && task.exitCode !== 0) || task.state === 'lost';
 }
 
-function reconcileService(
-  model: ClusterModel,
-  service: ServiceModel,
-  tasks: TaskModel[],
-  now: number,
-  ids: IdSource,
-  touch: Touch,
-  result: ReconcileResult,
-  settings: ReconcileSettings,
-): void {
+function reconcileService(round: Round, service: ServiceModel, tasks: TaskModel[]): void {
+  const { model, now, touch, settings } = round;
   const spec = currentSpec(service);
   const slots = new Set<string>();
   if (service.mode === 'global') {
@@ -204,7 +209,7 @@ function reconcileService(
       failure.retryAtMs = 0;
       task.desired = 'shutdown';
       touch(task);
-      const next = newTask(model, service, slot, service.version, now, ids);
+      const next = newTask(round, service, slot);
       touch(next);
       list.splice(list.indexOf(task), 1, next);
     }
@@ -213,7 +218,7 @@ function reconcileService(
   // Missing slots.
   for (const slot of slots) {
     if ((bySlot.get(slot) ?? []).length > 0) continue;
-    const task = newTask(model, service, slot, service.version, now, ids);
+    const task = newTask(round, service, slot);
     if (service.mode === 'global') task.nodeId = undefined;
     bySlot.set(slot, [task]);
     touch(task);
@@ -224,22 +229,14 @@ function reconcileService(
     if (list.some((t) => t.state === 'running' && t.runningSinceMs !== undefined && now - t.runningSinceMs > 10_000)) service.failures.delete(slot);
   }
 
-  rollingUpdate(model, service, bySlot, now, ids, touch, result, monitorMs);
-  drainAndRebalance(model, service, bySlot, now, ids, touch, settings);
+  rollingUpdate(round, service, bySlot, monitorMs);
+  drainAndRebalance(round, service, bySlot);
   retireReplaced(model, bySlot, touch);
 }
 
 /** Replaces old-version tasks batch by batch, per the service's update config. */
-function rollingUpdate(
-  model: ClusterModel,
-  service: ServiceModel,
-  bySlot: Map<string, TaskModel[]>,
-  now: number,
-  ids: IdSource,
-  touch: Touch,
-  result: ReconcileResult,
-  monitorMs: number,
-): void {
+function rollingUpdate(round: Round, service: ServiceModel, bySlot: Map<string, TaskModel[]>, monitorMs: number): void {
+  const { now, touch, result } = round;
   const spec = currentSpec(service);
   const update = spec.updateConfig ?? {};
   const parallelism = update.parallelism ?? 1;
@@ -289,7 +286,7 @@ function rollingUpdate(
   for (const slot of oldSlots.sort()) {
     if (inFlight >= parallelism) break;
     const list = bySlot.get(slot)!;
-    const next = newTask(model, service, slot, service.version, now, ids);
+    const next = newTask(round, service, slot);
     touch(next);
     for (const old of list) {
       if (order === 'start-first') old.replacedBy = next.taskId;
@@ -305,15 +302,8 @@ function rollingUpdate(
 }
 
 /** Drained nodes lose their tasks (replacement first); a joining node gets a fair share gradually. */
-function drainAndRebalance(
-  model: ClusterModel,
-  service: ServiceModel,
-  bySlot: Map<string, TaskModel[]>,
-  now: number,
-  ids: IdSource,
-  touch: Touch,
-  settings: ReconcileSettings,
-): void {
+function drainAndRebalance(round: Round, service: ServiceModel, bySlot: Map<string, TaskModel[]>): void {
+  const { model, touch, settings } = round;
   const spec = currentSpec(service);
   for (const [slot, list] of bySlot) {
     for (const task of [...list]) {
@@ -325,7 +315,7 @@ function drainAndRebalance(
         touch(task);
         continue;
       }
-      const next = newTask(model, service, slot, service.version, now, ids);
+      const next = newTask(round, service, slot);
       task.replacedBy = next.taskId;
       touch(next);
       list.push(next);
@@ -353,7 +343,7 @@ function drainAndRebalance(
     if (moved >= settings.rebalancePerRound) break;
     const task = list[0]!;
     if (task.nodeId !== busiest) continue;
-    const next = newTask(model, service, slot, service.version, now, ids);
+    const next = newTask(round, service, slot);
     next.pendingMessage = `rebalancing from ${busiest}`;
     task.replacedBy = next.taskId;
     touch(next);
@@ -376,7 +366,8 @@ function retireReplaced(model: ClusterModel, bySlot: Map<string, TaskModel[]>, t
   }
 }
 
-function reconcileJob(model: ClusterModel, service: ServiceModel, tasks: TaskModel[], now: number, ids: IdSource, touch: Touch, result: ReconcileResult): void {
+function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): void {
+  const { now, touch, result } = round;
   const spec = currentSpec(service);
   const completions = spec.completions ?? 1;
   const parallelism = spec.parallelism ?? 1;
@@ -411,7 +402,7 @@ function reconcileJob(model: ClusterModel, service: ServiceModel, tasks: TaskMod
   let slot = tasks.length;
   while (active < parallelism && done + active < completions) {
     slot += 1;
-    touch(newTask(model, service, String(slot), service.version, now, ids));
+    touch(newTask(round, service, String(slot)));
     active += 1;
   }
 }
@@ -434,7 +425,7 @@ export function taskResources(spec: ServiceSpec): { cpuMillis: number; memoryByt
   return { cpuMillis: r.cpuRequestMillis ?? r.cpuLimitMillis ?? 0, memoryBytes: r.memoryRequestBytes ?? r.memoryLimitBytes ?? 0 };
 }
 
-function placePending(model: ClusterModel, now: number, touch: Touch, settings: ReconcileSettings): void {
+function placePending({ model, touch, settings }: Round): void {
   const pending = [...model.tasks.values()].filter((t) => t.desired === 'running' && !t.nodeId);
   if (pending.length === 0) return;
   const snapshot = buildSnapshot(model);
@@ -496,7 +487,6 @@ function placePending(model: ClusterModel, now: number, touch: Touch, settings: 
     task.pendingReasons = pendingTask.reasons.map((r) => ({ code: r.code, nodes: r.nodes, message: r.message }));
     touch(task);
   }
-  void now;
 }
 
 export function buildSnapshot(model: ClusterModel): ClusterSnapshot {

@@ -79,12 +79,14 @@ export class HealthCheckSpec {
   @IsOptional() @IsInt() @Min(0) startPeriodMs?: number;
 }
 
-export class AgentTaskSpec {
-  @Matches(TASK_ID_PATTERN, { message: 'taskId must be 1-63 lowercase letters, digits, ".", "_" or "-"' }) taskId!: string;
+/**
+ * What a container is made of, as a service spec and a node's task spec both say it (the service
+ * adds placement and rollout; the task adds its id and limits).
+ */
+export class ContainerSpecFields {
   /** An image reference; without a registry host it names a repository of Silo's registry. */
   @IsString() @MinLength(1) @MaxLength(512) image!: string;
   @IsOptional() @ValidateNested() @Type(() => RegistryAuth) registryAuth?: RegistryAuth;
-  @IsOptional() @IsIn(PULL_POLICIES) pullPolicy?: PullPolicy;
   /** Replaces the image's entrypoint. */
   @IsOptional() @IsArray() @ArrayMaxSize(1024) @IsString({ each: true }) command?: string[];
   /** Replaces the image's cmd. */
@@ -94,7 +96,6 @@ export class AgentTaskSpec {
   @IsOptional() @IsString() @MaxLength(4096) workingDir?: string;
   /** `uid`, `uid:gid`, `name` or `name:group`, resolved in the image's /etc/passwd and /etc/group. */
   @IsOptional() @IsString() @MaxLength(256) user?: string;
-  @IsOptional() @ValidateNested() @Type(() => TaskResources) resources?: TaskResources;
   @IsOptional() @IsIn(NETWORK_MODES) network?: NetworkMode;
   @IsOptional() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => PortMappingSpec) ports?: PortMappingSpec[];
   @IsOptional() @ValidateNested() @Type(() => RestartPolicySpec) restartPolicy?: RestartPolicySpec;
@@ -103,8 +104,14 @@ export class AgentTaskSpec {
   @IsOptional() @IsIn(ISOLATION_MODES) isolation?: IsolationMode;
   /** SIGTERM, then SIGKILL after this long (default 10 s). */
   @IsOptional() @IsInt() @Min(0) @Max(3_600_000) stopGracePeriodMs?: number;
-  @IsOptional() @IsString() @MaxLength(253) hostname?: string;
   @IsOptional() @IsObject() labels?: Record<string, string>;
+}
+
+export class AgentTaskSpec extends ContainerSpecFields {
+  @Matches(TASK_ID_PATTERN, { message: 'taskId must be 1-63 lowercase letters, digits, ".", "_" or "-"' }) taskId!: string;
+  @IsOptional() @IsIn(PULL_POLICIES) pullPolicy?: PullPolicy;
+  @IsOptional() @ValidateNested() @Type(() => TaskResources) resources?: TaskResources;
+  @IsOptional() @IsString() @MaxLength(253) hostname?: string;
 }
 
 /** `silo.agent.<nodeId>.tasks.set` (command): the node's complete desired task set. */

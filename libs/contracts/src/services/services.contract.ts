@@ -13,10 +13,9 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
-import { HealthCheckSpec, ISOLATION_MODES, IsolationMode, NETWORK_MODES, NetworkMode, PortMappingSpec, RegistryAuth, RestartPolicySpec, TaskStatus } from '../agent-tasks/agent-tasks.contract';
+import { ContainerSpecFields, TaskStatus } from '../agent-tasks/agent-tasks.contract';
 
 /**
  * Workloads the scheduler runs across the cluster: services (replicated or global) and jobs (run
@@ -52,7 +51,7 @@ export class UpdateConfigSpec {
   @IsOptional() @IsIn(['pause', 'rollback']) failureAction?: 'pause' | 'rollback';
 }
 
-export class ServiceSpec {
+export class ServiceSpec extends ContainerSpecFields {
   @Matches(SERVICE_NAME_PATTERN, { message: 'name must be a DNS label: lowercase letters, digits and "-", at most 63' }) name!: string;
   @IsOptional() @IsIn(SERVICE_MODES) mode?: ServiceMode;
   /** replicated: how many (default 1). */
@@ -61,21 +60,7 @@ export class ServiceSpec {
   @IsOptional() @IsInt() @Min(1) @Max(100_000) completions?: number;
   /** job: how many run at once (default 1). */
   @IsOptional() @IsInt() @Min(1) @Max(100_000) parallelism?: number;
-  @IsString() @MinLength(1) @MaxLength(512) image!: string;
-  @IsOptional() @ValidateNested() @Type(() => RegistryAuth) registryAuth?: RegistryAuth;
-  @IsOptional() @IsArray() @ArrayMaxSize(1024) @IsString({ each: true }) command?: string[];
-  @IsOptional() @IsArray() @ArrayMaxSize(4096) @IsString({ each: true }) args?: string[];
-  @IsOptional() @IsObject() env?: Record<string, string>;
-  @IsOptional() @IsString() @MaxLength(4096) workingDir?: string;
-  @IsOptional() @IsString() @MaxLength(256) user?: string;
   @IsOptional() @ValidateNested() @Type(() => ServiceResources) resources?: ServiceResources;
-  @IsOptional() @IsIn(NETWORK_MODES) network?: NetworkMode;
-  @IsOptional() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => PortMappingSpec) ports?: PortMappingSpec[];
-  @IsOptional() @ValidateNested() @Type(() => RestartPolicySpec) restartPolicy?: RestartPolicySpec;
-  @IsOptional() @ValidateNested() @Type(() => HealthCheckSpec) healthCheck?: HealthCheckSpec;
-  @IsOptional() @IsIn(ISOLATION_MODES) isolation?: IsolationMode;
-  @IsOptional() @IsBoolean() readOnlyRootfs?: boolean;
-  @IsOptional() @IsInt() @Min(0) @Max(3_600_000) stopGracePeriodMs?: number;
   /** `node.labels.zone==eu`, `node.hostname!=h1`, `node.id==…`, `node.platform.arch==amd64`. */
   @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) constraints?: string[];
   /** `spread=node.labels.<key>`. */
@@ -84,7 +69,6 @@ export class ServiceSpec {
   @IsOptional() @IsInt() @Min(-1000) @Max(1000) priority?: number;
   @IsOptional() @IsIn(['spread', 'binpack']) strategy?: 'spread' | 'binpack';
   @IsOptional() @ValidateNested() @Type(() => UpdateConfigSpec) updateConfig?: UpdateConfigSpec;
-  @IsOptional() @IsObject() labels?: Record<string, string>;
 }
 
 export const ROLLOUT_STATES = ['completed', 'updating', 'paused', 'rolling-back', 'rolled-back'] as const;

@@ -32,6 +32,32 @@ export function encodeEvent(subject: string, data: unknown): Uint8Array {
   return encoder.encode(JSON.stringify({ pattern: subject, data }));
 }
 
+/**
+ * The server side of the wire format, for subjects served outside Nest's transport (names known
+ * only at run time, leader-only subjects): decodes a request, runs HANDLER on its `data`, and
+ * encodes the reply — `{id, response}`, or `{id, err}` with a structured RpcErrorBody.
+ * ONUNEXPECTED hears errors that are not SiloErrors (bugs worth a log line).
+ */
+export async function answerRequest(bytes: Uint8Array, handler: (data: unknown) => Promise<unknown>, onUnexpected?: (err: unknown) => void): Promise<Uint8Array> {
+  let id: string | undefined;
+  let reply: ReplyEnvelope;
+  try {
+    const envelope = JSON.parse(decoder.decode(bytes)) as { id?: string; data?: unknown };
+    id = envelope.id;
+    reply = { id, response: await handler(envelope.data ?? {}) };
+  } catch (err) {
+    let body: RpcErrorBody;
+    if (err instanceof SiloError) body = { code: err.code, message: err.message, details: err.details };
+    else if (err instanceof SyntaxError) body = { code: 'VALIDATION_FAILED', message: 'the payload is not JSON' };
+    else {
+      body = { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+      onUnexpected?.(err);
+    }
+    reply = { id, err: body, isDisposed: true };
+  }
+  return encoder.encode(JSON.stringify(reply));
+}
+
 /** An error that a remote service answered with, kept with its original code. */
 export class RemoteError extends SiloError {
   constructor(
