@@ -12,3 +12,7 @@ export * from './registry-gc/registry-gc.contract';
 export * from './registry-accounts/registry-accounts.contract';
 export * from './agent-tasks/agent-tasks.contract';
 export * from './services/services.contract';
+export * from './api-auth/api-auth.contract';
+export * from './registry-catalog/registry-catalog.contract';
+export * from './node-status/node-status.contract';
+export * from './exec-session/exec-session.contract';

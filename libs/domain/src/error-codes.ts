@@ -16,6 +16,7 @@ function define<const C extends string>(code: C, message: string, httpStatus: nu
 export const ErrorCodes = {
   VALIDATION_FAILED: define('VALIDATION_FAILED', 'the request is invalid', 400),
   UNAUTHORIZED: define('UNAUTHORIZED', 'authentication required', 401),
+  SESSION_EXPIRED: define('SESSION_EXPIRED', 'the session has expired: log in again', 401),
   DENIED: define('DENIED', 'requested access to the resource is denied', 403),
   NOT_FOUND: define('NOT_FOUND', 'not found', 404),
   CONFLICT: define('CONFLICT', 'the request conflicts with the current state', 409),

@@ -16,6 +16,8 @@ export class AccountCreateRequest {
   /** For robots: the team they act for, and with which role. */
   @ValidateIf((o: AccountCreateRequest) => o.kind === 'robot') @Matches(TEAM_NAME_PATTERN) team?: string;
   @ValidateIf((o: AccountCreateRequest) => o.kind === 'robot') @IsIn(TEAM_ROLES) role?: TeamRole;
+  /** For users: the cluster-wide role (`admin`, `viewer`, `member`; default `member`). */
+  @IsOptional() @IsIn(['admin', 'viewer', 'member']) accountRole?: 'admin' | 'viewer' | 'member';
 }
 
 export class AccountCreateReply {

@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ContainerSpecFields, TaskStatus } from '../agent-tasks/agent-tasks.contract';
+import { TEAM_NAME_PATTERN } from '../registry-accounts/registry-accounts.contract';
 
 /**
  * Workloads the scheduler runs across the cluster: services (replicated or global) and jobs (run
@@ -54,6 +55,8 @@ export class UpdateConfigSpec {
 export class ServiceSpec extends ContainerSpecFields {
   @Matches(SERVICE_NAME_PATTERN, { message: 'name must be a DNS label: lowercase letters, digits and "-", at most 63' }) name!: string;
   @IsOptional() @IsIn(SERVICE_MODES) mode?: ServiceMode;
+  /** The team that owns it: its members manage it (set by the api from the caller's teams). */
+  @IsOptional() @Matches(TEAM_NAME_PATTERN, { message: 'team must be a team name' }) team?: string;
   /** replicated: how many (default 1). */
   @IsOptional() @IsInt() @Min(0) @Max(100_000) replicas?: number;
   /** job: successful runs needed (default 1). */
