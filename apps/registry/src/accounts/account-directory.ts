@@ -1,15 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { TeamRole } from '@silo/contracts';
-import { DataSource } from 'typeorm';
+import type { AccountRole, TeamRole } from '@silo/contracts';
+import { DataSource, In, Like } from 'typeorm';
 import { DatabaseWriter } from '../metadata/database-writer';
+import { LoginSessionEntity } from '../sessions/login-session.entity';
 import { AccountEntity, TeamEntity, TeamMemberEntity } from './account.entities';
+
+export interface AccountFilter {
+  kind?: 'user' | 'robot';
+  /** Only members of this team. */
+  team?: string;
+}
+
+export interface TeamRemoval {
+  /** Accounts that were members (they lost their role). */
+  members: string[];
+  /** The team's robots, deleted with it. */
+  robots: string[];
+}
 
 /** Accounts, teams and memberships: the seam the accounts logic is tested through. */
 export abstract class AccountDirectory {
   abstract account(name: string): Promise<AccountEntity | null>;
   abstract createAccount(account: AccountEntity, membership?: { team: string; role: TeamRole }): Promise<boolean>;
+  /** Deletes the account, its memberships and its login sessions (one transaction). */
   abstract deleteAccount(name: string): Promise<boolean>;
+  abstract setAccountRole(name: string, role: AccountRole): Promise<boolean>;
+  /** Accounts by name, never with more than the filter asks. */
+  abstract accounts(filter: AccountFilter): Promise<AccountEntity[]>;
+  /** Memberships of these accounts (all memberships when `accounts` is omitted). */
+  abstract memberships(accounts?: string[]): Promise<TeamMemberEntity[]>;
+  abstract teams(): Promise<TeamEntity[]>;
+  /** Deletes the team, its memberships and its robots (with their sessions); undefined if there was no team. */
+  abstract deleteTeam(name: string): Promise<TeamRemoval | undefined>;
   abstract team(name: string): Promise<TeamEntity | null>;
   abstract putTeam(name: string, quotaBytes: number | null | undefined, now: string): Promise<TeamEntity>;
   abstract setMember(team: string, account: string, role: TeamRole | 'none'): Promise<void>;
@@ -49,7 +72,51 @@ export class TypeOrmAccountDirectory extends AccountDirectory {
     return this.writer.write(async (em) => {
       const removed = await em.delete(AccountEntity, { name });
       await em.delete(TeamMemberEntity, { account: name });
+      await em.delete(LoginSessionEntity, { account: name });
       return (removed.affected ?? 0) > 0;
+    });
+  }
+
+  setAccountRole(name: string, role: AccountRole): Promise<boolean> {
+    return this.writer.write(async (em) => ((await em.update(AccountEntity, { name }, { role })).affected ?? 0) > 0);
+  }
+
+  async accounts(filter: AccountFilter): Promise<AccountEntity[]> {
+    const where: { kind?: 'user' | 'robot'; name?: ReturnType<typeof In> } = {};
+    if (filter.kind) where.kind = filter.kind;
+    if (filter.team !== undefined) {
+      const members = await this.db.getRepository(TeamMemberEntity).find({ where: { team: filter.team }, select: { account: true } });
+      if (members.length === 0) return [];
+      where.name = In(members.map((m) => m.account));
+    }
+    return this.db.getRepository(AccountEntity).find({ where, order: { name: 'ASC' } });
+  }
+
+  memberships(accounts?: string[]): Promise<TeamMemberEntity[]> {
+    if (accounts?.length === 0) return Promise.resolve([]);
+    return this.db.getRepository(TeamMemberEntity).find({ where: accounts ? { account: In(accounts) } : {}, order: { team: 'ASC', account: 'ASC' } });
+  }
+
+  teams(): Promise<TeamEntity[]> {
+    return this.db.getRepository(TeamEntity).find({ order: { name: 'ASC' } });
+  }
+
+  deleteTeam(name: string): Promise<TeamRemoval | undefined> {
+    return this.writer.write(async (em) => {
+      const removed = await em.delete(TeamEntity, { name });
+      if ((removed.affected ?? 0) === 0) return undefined;
+      const members = (await em.find(TeamMemberEntity, { where: { team: name }, select: { account: true } })).map((m) => m.account);
+      // LIKE is case-insensitive on SQLite: the prefix is checked exactly here as well.
+      const robots = (await em.find(AccountEntity, { where: { kind: 'robot', name: Like(`${name}+%`) }, select: { name: true } }))
+        .map((a) => a.name)
+        .filter((n) => n.startsWith(`${name}+`));
+      await em.delete(TeamMemberEntity, { team: name });
+      if (robots.length > 0) {
+        await em.delete(AccountEntity, { name: In(robots) });
+        await em.delete(TeamMemberEntity, { account: In(robots) });
+        await em.delete(LoginSessionEntity, { account: In(robots) });
+      }
+      return { members: members.filter((m) => !robots.includes(m)), robots };
     });
   }
 

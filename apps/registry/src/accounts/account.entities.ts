@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
-import type { TeamRole } from '@silo/contracts';
+import type { AccountRole, TeamRole } from '@silo/contracts';
+import { LoginSessionEntity } from '../sessions/login-session.entity';
 
 const nullableBigint: ValueTransformer = {
   to: (v: number | null | undefined) => v,
@@ -12,6 +13,8 @@ export class AccountEntity {
   @Column({ type: 'varchar', length: 8 }) kind!: 'user' | 'robot';
   @Column({ name: 'secret_hash', type: 'varchar', length: 255 }) secretHash!: string;
   @Column({ name: 'created_at', type: 'varchar', length: 32 }) createdAt!: string;
+  /** Cluster-wide role (users; robots are always `member` and act only in their team). */
+  @Column({ type: 'varchar', length: 8, default: 'member' }) role!: AccountRole;
 }
 
 @Entity({ name: 'team' })
@@ -28,4 +31,4 @@ export class TeamMemberEntity {
   @Column({ type: 'varchar', length: 8 }) role!: TeamRole;
 }
 
-export const ACCOUNT_ENTITIES = [AccountEntity, TeamEntity, TeamMemberEntity];
+export const ACCOUNT_ENTITIES = [AccountEntity, TeamEntity, TeamMemberEntity, LoginSessionEntity];

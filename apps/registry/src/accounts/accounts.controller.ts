@@ -5,10 +5,18 @@ import {
   AccountCreateRequest,
   AccountDeleteReply,
   AccountDeleteRequest,
+  AccountListReply,
+  AccountListRequest,
+  AccountRoleSetRequest,
+  AccountView,
   RepositoryVisibilityReply,
   RepositoryVisibilityRequest,
   Subjects,
+  TeamDeleteReply,
+  TeamDeleteRequest,
   TeamGetRequest,
+  TeamListReply,
+  TeamListRequest,
   TeamMemberSetReply,
   TeamMemberSetRequest,
   TeamPutRequest,
@@ -29,6 +37,27 @@ export class AccountsController {
   @MessagePattern(Subjects.accountDelete)
   async delete(@Payload() request: AccountDeleteRequest): Promise<AccountDeleteReply> {
     return { deleted: await this.accounts.delete(request.name) };
+  }
+
+  @MessagePattern(Subjects.accountList)
+  async list(@Payload() request: AccountListRequest): Promise<AccountListReply> {
+    return { accounts: await this.accounts.list(request) };
+  }
+
+  /** Replies with the account as it is now. */
+  @MessagePattern(Subjects.accountRoleSet)
+  setRole(@Payload() request: AccountRoleSetRequest): Promise<AccountView> {
+    return this.accounts.setRole(request.name, request.role);
+  }
+
+  @MessagePattern(Subjects.teamList)
+  async listTeams(@Payload() _request: TeamListRequest): Promise<TeamListReply> {
+    return { teams: await this.accounts.listTeams() };
+  }
+
+  @MessagePattern(Subjects.teamDelete)
+  deleteTeam(@Payload() request: TeamDeleteRequest): Promise<TeamDeleteReply> {
+    return this.accounts.deleteTeam(request.name);
   }
 
   @MessagePattern(Subjects.teamPut)

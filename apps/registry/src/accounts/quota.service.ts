@@ -22,6 +22,11 @@ export class QuotaService {
     if (used + size > team.quotaBytes) throw new QuotaExceeded(teamName, team.quotaBytes, used, size);
   }
 
+  /** Bytes the team uses: its repositories' distinct blobs, each counted once. */
+  usage(team: string): Promise<number> {
+    return this.directory.usage(team);
+  }
+
   /** Before a push starts: refuse at once when the team is already at or over its quota. */
   async admit(repository: string): Promise<void> {
     await this.check(repository, '', 1);

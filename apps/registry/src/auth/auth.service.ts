@@ -3,6 +3,7 @@ import { AdminCredentialsStore } from '@silo/service-kit';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
 import { AccountDirectory } from '../accounts/account-directory';
+import { AccountEntity } from '../accounts/account.entities';
 import { PasswordHasher } from '../accounts/password-hasher';
 import { RegistryMetadata } from '../metadata/registry-metadata';
 import { Action, ANONYMOUS, formatScope, grants, parseScope, Principal, ResourceAccess } from './access';
@@ -19,30 +20,37 @@ export interface Caller {
   rejected?: string;
 }
 
+/** Credentials that verified: the principal, and the account row for users and robots. */
+export interface VerifiedCredentials {
+  principal: Principal;
+  account?: AccountEntity;
+}
+
 const sha = (text: string) => createHash('sha256').update(text).digest();
 const same = (a: string, b: string) => timingSafeEqual(sha(a), sha(b));
 
 @Injectable()
 export class RegistryAuthService {
-  private readonly adminStore: AdminCredentialsStore;
-
   constructor(
     private readonly config: RegistryConfig,
     private readonly tokens: TokenService,
     private readonly metadata: RegistryMetadata,
     private readonly directory: AccountDirectory,
     private readonly hasher: PasswordHasher,
-  ) {
-    this.adminStore = new AdminCredentialsStore(config.home);
-  }
+    private readonly adminStore: AdminCredentialsStore,
+  ) {}
 
   /** Checks username and password: the generated admin, then users and robot tokens. */
   async verifyPassword(username: string, password: string): Promise<Principal | undefined> {
+    return (await this.verifyCredentials(username, password))?.principal;
+  }
+
+  async verifyCredentials(username: string, password: string): Promise<VerifiedCredentials | undefined> {
     const admin = this.adminStore.tryRead();
-    if (admin && same(username, admin.username)) return same(password, admin.password) ? { kind: 'admin', name: admin.username } : undefined;
+    if (admin && same(username, admin.username)) return same(password, admin.password) ? { principal: { kind: 'admin', name: admin.username } } : undefined;
     const account = await this.directory.account(username);
     if (!account || !(await this.hasher.verify(password, account.secretHash))) return undefined;
-    return { kind: account.kind, name: account.name };
+    return { principal: { kind: account.kind, name: account.name }, account };
   }
 
   async identify(authorization: string | undefined): Promise<Caller> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SecretStore } from '@silo/service-kit';
-import { importPKCS8, importSPKI, jwtVerify, KeyLike, SignJWT } from 'jose';
+import { Clock, SecretStore } from '@silo/service-kit';
+import { errors, importPKCS8, importSPKI, jwtVerify, KeyLike, SignJWT } from 'jose';
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
 import { Principal, ResourceAccess } from './access';
@@ -16,7 +16,12 @@ export interface VerifiedToken {
   subject: string;
   kind: Principal['kind'];
   access: ResourceAccess[];
+  /** The `exp` claim. */
+  expiresAt?: Date;
 }
+
+/** Why a token was refused, or what it says: expired tokens are told apart (log in again). */
+export type TokenCheck = { status: 'valid'; token: VerifiedToken } | { status: 'expired' } | { status: 'invalid' };
 
 const ISSUER = 'silo-registry';
 
@@ -28,9 +33,12 @@ const ISSUER = 'silo-registry';
 export class TokenService {
   private keys?: Promise<{ privateKey: KeyLike; publicKey: KeyLike }>;
 
-  constructor(private readonly config: RegistryConfig) {}
+  constructor(
+    private readonly config: RegistryConfig,
+    private readonly clock: Clock,
+  ) {}
 
-  async issue(principal: Principal, access: ResourceAccess[], now = new Date()): Promise<IssuedToken> {
+  async issue(principal: Principal, access: ResourceAccess[], now = this.clock.now()): Promise<IssuedToken> {
     const { privateKey } = await this.loadKeys();
     const ttl = this.config.tokenTtlSeconds;
     const iat = Math.floor(now.getTime() / 1000);
@@ -49,14 +57,26 @@ export class TokenService {
 
   /** The token's grants, or undefined when it is forged, expired or for another service. */
   async verify(token: string): Promise<VerifiedToken | undefined> {
+    const checked = await this.check(token);
+    return checked.status === 'valid' ? checked.token : undefined;
+  }
+
+  /** Verifies signature, issuer, audience and times (against the injectable clock). */
+  async check(token: string): Promise<TokenCheck> {
     const { publicKey } = await this.loadKeys();
     try {
-      const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: this.config.serviceName, algorithms: ['ES256'] });
+      const { payload } = await jwtVerify(token, publicKey, {
+        issuer: ISSUER,
+        audience: this.config.serviceName,
+        algorithms: ['ES256'],
+        currentDate: this.clock.now(),
+      });
       const access = Array.isArray(payload['access']) ? (payload['access'] as ResourceAccess[]) : [];
       const kind = (payload['kind'] as Principal['kind']) ?? 'user';
-      return { subject: String(payload.sub ?? ''), kind, access };
-    } catch {
-      return undefined;
+      const expiresAt = typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
+      return { status: 'valid', token: { subject: String(payload.sub ?? ''), kind, access, expiresAt } };
+    } catch (err) {
+      return err instanceof errors.JWTExpired ? { status: 'expired' } : { status: 'invalid' };
     }
   }
 

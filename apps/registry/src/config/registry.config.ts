@@ -35,6 +35,20 @@ export class RegistryConfig extends BaseServiceConfig {
   @Max(86_400)
   tokenTtlSeconds = 900;
 
+  /** Lifetime of a login session (`silo login`) when the request names none: 12 h. */
+  @EnvVar('SILO_REGISTRY_SESSION_TTL_SECONDS')
+  @IsInt()
+  @Min(60)
+  @Max(30 * 24 * 3600)
+  sessionTtlSeconds = 12 * 3600;
+
+  /** How long a verified Basic credential is remembered (password hashing is slow by design); 0: never. */
+  @EnvVar('SILO_REGISTRY_AUTH_CACHE_SECONDS')
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  authCacheSeconds = 30;
+
   /** The layer store's data plane, as the registry reaches it. */
   @EnvVar('SILO_LAYER_STORE_URL')
   @IsUrl(URL_OPTIONS)

@@ -22,6 +22,12 @@ export class NameUnknown extends SiloError {
   }
 }
 
+/** What a delete removed: the tags, and the manifest's digest when it was deleted by digest. */
+export interface DeletedManifest {
+  tags: string[];
+  digest?: string;
+}
+
 export interface StoredManifest {
   digest: string;
   subject: string | null;
@@ -90,15 +96,16 @@ export class ManifestService {
     return { digest, subject: parsed.subject };
   }
 
-  /** By digest: the manifest and every tag on it. By tag: just the tag. */
-  async delete(repository: string, reference: string, byDigest: boolean): Promise<void> {
+  /** By digest: the manifest and every tag on it. By tag: just the tag. Emits `silo.registry.deleted`. */
+  async delete(repository: string, reference: string, byDigest: boolean): Promise<DeletedManifest> {
     if (byDigest) {
       const tags = await this.metadata.deleteManifest(repository, reference);
       if (tags === null) throw new ManifestUnknown(repository, reference);
       this.events.deleted({ repository, digest: reference, tags });
-      return;
+      return { tags, digest: reference };
     }
     if (!(await this.metadata.deleteTag(repository, reference))) throw new ManifestUnknown(repository, reference);
     this.events.deleted({ repository, tags: [reference] });
+    return { tags: [reference] };
   }
 }

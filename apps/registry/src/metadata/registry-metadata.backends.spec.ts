@@ -2,6 +2,7 @@ import { openDataSource } from '@silo/persistence';
 import { findPostgresBin, makeTempDir, startPostgres } from '@silo/testing';
 import { DataSource } from 'typeorm';
 import { TypeOrmAccountDirectory } from '../accounts/account-directory';
+import { TypeOrmSessionStore } from '../sessions/session-store';
 import { ACCOUNT_ENTITIES } from '../accounts/account.entities';
 import { REGISTRY_MIGRATIONS } from '../migrations';
 import { REGISTRY_ENTITIES } from './entities';
@@ -136,8 +137,8 @@ describe.each(backends)('registry metadata on %s', (_name, make) => {
     await directory.putTeam('acme', 1000, T0);
     expect((await directory.putTeam('acme', undefined, T1)).quotaBytes).toBe(1000);
     expect((await directory.putTeam('acme', 2000, T1)).quotaBytes).toBe(2000);
-    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0 }, { team: 'acme', role: 'push' })).toBe(true);
-    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0 })).toBe(false);
+    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0, role: 'member' }, { team: 'acme', role: 'push' })).toBe(true);
+    expect(await directory.createAccount({ name: 'acme+ci', kind: 'robot', secretHash: 'h', createdAt: T0, role: 'member' })).toBe(false);
     expect(await directory.role('acme', 'acme+ci')).toBe('push');
     await meta.recordBlob('acme/one', d('a'), 300, T0);
     await meta.recordBlob('acme/two', d('a'), 300, T0);
@@ -148,6 +149,108 @@ describe.each(backends)('registry metadata on %s', (_name, make) => {
     expect(await directory.counted('acme', d('c'))).toBe(false);
     expect(await directory.deleteAccount('acme+ci')).toBe(true);
     expect(await directory.role('acme', 'acme+ci')).toBeUndefined();
+  });
+
+  it('keeps cluster-wide roles, lists accounts by kind and team, and deletes teams with their robots and sessions', async () => {
+    const writer = new DatabaseWriter(db);
+    const directory = new TypeOrmAccountDirectory(db, writer);
+    const sessions = new TypeOrmSessionStore(db, writer);
+    await directory.putTeam('shop', null, T0);
+    await directory.putTeam('shop_x', null, T0);
+    // the migration's default: a row written without a role is a member
+    await db.query(`INSERT INTO "account" ("name", "kind", "secret_hash", "created_at") VALUES ('carol', 'user', 'h', '${T0}')`);
+    expect((await directory.account('carol'))?.role).toBe('member');
+    expect(await directory.createAccount({ name: 'dave', kind: 'user', secretHash: 'h', createdAt: T0, role: 'viewer' })).toBe(true);
+    expect(await directory.createAccount({ name: 'shop+ci', kind: 'robot', secretHash: 'h', createdAt: T0, role: 'member' }, { team: 'shop', role: 'push' })).toBe(true);
+    expect(await directory.createAccount({ name: 'shop_x+ci', kind: 'robot', secretHash: 'h', createdAt: T0, role: 'member' }, { team: 'shop_x', role: 'pull' })).toBe(true);
+    await directory.setMember('shop', 'carol', 'admin');
+    await directory.setMember('shop_x', 'carol', 'pull');
+    expect(await directory.setAccountRole('carol', 'admin')).toBe(true);
+    expect(await directory.setAccountRole('nobody', 'admin')).toBe(false);
+    expect((await directory.account('carol'))?.role).toBe('admin');
+
+    expect((await directory.accounts({ kind: 'user' })).map((a) => a.name)).toEqual(expect.arrayContaining(['carol', 'dave']));
+    expect((await directory.accounts({ kind: 'user' })).every((a) => a.kind === 'user')).toBe(true);
+    expect((await directory.accounts({ team: 'shop' })).map((a) => a.name)).toEqual(['carol', 'shop+ci']);
+    expect((await directory.accounts({ kind: 'robot', team: 'shop' })).map((a) => a.name)).toEqual(['shop+ci']);
+    expect(await directory.accounts({ team: 'empty' })).toEqual([]);
+    expect((await directory.memberships(['carol'])).map((m) => [m.team, m.role])).toEqual([
+      ['shop', 'admin'],
+      ['shop_x', 'pull'],
+    ]);
+    expect(await directory.memberships([])).toEqual([]);
+    expect((await directory.teams()).map((t) => t.name)).toEqual(expect.arrayContaining(['acme', 'shop', 'shop_x']));
+
+    await sessions.create({ tokenHash: 'a'.repeat(64), account: 'shop+ci', kind: 'robot', createdAt: T0, expiresAt: T2 });
+    await sessions.create({ tokenHash: 'b'.repeat(64), account: 'carol', kind: 'user', createdAt: T0, expiresAt: T2 });
+    // `_` is a LIKE wildcard: deleting shop must not touch shop_x's robot
+    expect(await directory.deleteTeam('shop')).toEqual({ members: ['carol'], robots: ['shop+ci'] });
+    expect(await directory.deleteTeam('shop')).toBeUndefined();
+    expect(await directory.team('shop')).toBeNull();
+    expect(await directory.account('shop+ci')).toBeNull();
+    expect(await directory.account('shop_x+ci')).not.toBeNull();
+    expect(await sessions.find('a'.repeat(64))).toBeNull();
+    expect((await directory.memberships(['carol'])).map((m) => m.team)).toEqual(['shop_x']);
+    expect((await sessions.find('b'.repeat(64)))?.account).toBe('carol');
+    // an account's sessions die with it
+    expect(await directory.deleteAccount('carol')).toBe(true);
+    expect(await sessions.find('b'.repeat(64))).toBeNull();
+  });
+
+  it('stores login sessions by token hash, revokes them and purges expired ones', async () => {
+    const sessions = new TypeOrmSessionStore(db, new DatabaseWriter(db));
+    await sessions.create({ tokenHash: 'c'.repeat(64), account: 'admin', kind: 'admin', createdAt: T0, expiresAt: T1 });
+    await sessions.create({ tokenHash: 'd'.repeat(64), account: 'dave', kind: 'user', createdAt: T0, expiresAt: T2 });
+    expect(await sessions.find('c'.repeat(64))).toEqual({ tokenHash: 'c'.repeat(64), account: 'admin', kind: 'admin', createdAt: T0, expiresAt: T1 });
+    expect(await sessions.find('e'.repeat(64))).toBeNull();
+    expect(await sessions.purgeExpired(T1)).toBe(0);
+    expect(await sessions.purgeExpired('2026-01-02T12:00:00.000Z')).toBe(1);
+    expect(await sessions.find('c'.repeat(64))).toBeNull();
+    expect((await sessions.revoke('d'.repeat(64)))?.account).toBe('dave');
+    expect(await sessions.revoke('d'.repeat(64))).toBeNull();
+  });
+
+  it('answers catalog queries: repositories by prefix, counts, referenced blob sizes, contents; deletes empty repositories', async () => {
+    await meta.recordBlob('cat/app', d('e'), 1000, T0);
+    await meta.recordBlob('cat/app', d('f'), 20, T0);
+    await meta.recordBlob('cat_x/app', d('e'), 1000, T0);
+    const image = (digest: string, refs: Array<[string, 'config' | 'layer' | 'manifest']>, tag?: string, repository = 'cat/app') =>
+      meta.putManifest(
+        { repository, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: null, subject: null, payload: Buffer.from(`{"m":"${digest}"}`), references: refs.map(([target, kind]) => ({ target, kind })), tag },
+        tag === 'v2' ? T2 : T1,
+      );
+    // d('0') has no blob row: its size is unknown to the metadata
+    await image(d('4'), [[d('f'), 'config'], [d('e'), 'layer'], [d('0'), 'layer']], 'v1');
+    await image(d('5'), [[d('f'), 'config'], [d('e'), 'layer']], 'v2');
+    await image(d('6'), [[d('f'), 'config']], 'x', 'cat_x/app');
+
+    expect((await meta.repositories({ prefix: 'cat/' })).map((r) => r.name)).toEqual(['cat/app']);
+    expect((await meta.repositories({ repository: 'cat_x/app' })).map((r) => r.name)).toEqual(['cat_x/app']);
+    expect(await meta.repositoryCounts({ prefix: 'cat/' })).toEqual([{ repository: 'cat/app', tagCount: 2, manifestCount: 2, updatedAt: T2 }]);
+    expect(await meta.repositoryCounts({ repository: 'cat_x/app' })).toEqual([{ repository: 'cat_x/app', tagCount: 1, manifestCount: 1, updatedAt: T1 }]);
+    const referenced = await meta.referencedBlobs({ repository: 'cat/app' });
+    expect(referenced.sort((a, b) => (a.digest < b.digest ? -1 : 1))).toEqual([
+      { repository: 'cat/app', digest: d('0'), size: null },
+      { repository: 'cat/app', digest: d('e'), size: 1000 },
+      { repository: 'cat/app', digest: d('f'), size: 20 },
+    ]);
+    const contents = await meta.repositoryContents('cat/app');
+    expect(contents.tags.map((t) => [t.name, t.digest])).toEqual([
+      ['v1', d('4')],
+      ['v2', d('5')],
+    ]);
+    expect(contents.manifests.map((m) => m.digest)).toEqual([d('4'), d('5')]);
+    expect((contents.manifests[0] as { payload?: Buffer }).payload).toBeUndefined();
+    expect(contents.references).toHaveLength(5);
+
+    expect(await meta.deleteRepositoryIfEmpty('cat/app')).toBe(false);
+    await meta.deleteManifest('cat/app', d('4'));
+    await meta.deleteManifest('cat/app', d('5'));
+    expect(await meta.deleteRepositoryIfEmpty('cat/app')).toBe(true);
+    expect(await meta.repository('cat/app')).toBeNull();
+    expect(await meta.isLinked('cat/app', d('e'))).toBe(false);
+    expect(await meta.isLinked('cat_x/app', d('e'))).toBe(true);
+    expect(await meta.deleteRepositoryIfEmpty('cat/app')).toBe(false);
   });
 
   it('serialises concurrent writes safely', async () => {

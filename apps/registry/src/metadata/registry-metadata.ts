@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, EntityManager, In, LessThan, MoreThan } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In, LessThan, MoreThan, SelectQueryBuilder } from 'typeorm';
 import { DatabaseWriter } from './database-writer';
 import {
   BlobEntity,
@@ -31,6 +31,49 @@ export interface ReferrerRow {
   size: number;
   payload: Buffer;
 }
+
+/** Which repositories a catalog query covers: one by name, or those under a prefix (`team/`). */
+export interface RepositoryScope {
+  repository?: string;
+  prefix?: string;
+}
+
+export interface RepositoryCounts {
+  repository: string;
+  tagCount: number;
+  manifestCount: number;
+  /** Latest tag update or manifest push (ISO), if any. */
+  updatedAt?: string;
+}
+
+/** A blob a manifest of the repository references (config or layer), with its recorded size. */
+export interface ReferencedBlob {
+  repository: string;
+  digest: string;
+  /** null when the blob has no row in the registry's metadata. */
+  size: number | null;
+}
+
+/** A manifest without its payload. */
+export type ManifestSummary = Pick<ManifestEntity, 'digest' | 'mediaType' | 'size' | 'createdAt'>;
+
+export interface RepositoryContents {
+  tags: TagEntity[];
+  manifests: ManifestSummary[];
+  references: ManifestReferenceEntity[];
+}
+
+/** `prefix` as a LIKE pattern, its wildcards escaped (LIKE is case-insensitive on SQLite: callers recheck). */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+
+function scoped<T extends object>(qb: SelectQueryBuilder<T>, column: string, scope: RepositoryScope): SelectQueryBuilder<T> {
+  if (scope.repository !== undefined) qb.andWhere(`${column} = :scopeRepository`, { scopeRepository: scope.repository });
+  if (scope.prefix !== undefined) qb.andWhere(`${column} LIKE :scopePrefix ESCAPE '\\'`, { scopePrefix: likePrefix(scope.prefix) });
+  return qb;
+}
+
+const inScope = (scope: RepositoryScope) => (name: string) =>
+  (scope.repository === undefined || name === scope.repository) && (scope.prefix === undefined || name.startsWith(scope.prefix));
 
 /**
  * The registry's metadata (repositories, blobs and links, manifests, references, tags, upload
@@ -68,6 +111,20 @@ export abstract class RegistryMetadata {
   abstract deleteTag(repository: string, name: string): Promise<boolean>;
   abstract listTags(repository: string, after: string | undefined, limit: number): Promise<string[]>;
   abstract referrers(repository: string, subject: string): Promise<ReferrerRow[]>;
+
+  /** Catalog: repositories in the scope, by name. */
+  abstract repositories(scope: RepositoryScope): Promise<RepositoryEntity[]>;
+  /** Catalog: tag and manifest counts per repository in the scope (repositories with neither are absent). */
+  abstract repositoryCounts(scope: RepositoryScope): Promise<RepositoryCounts[]>;
+  /** Catalog: the distinct blobs (configs and layers) the manifests of each repository in the scope reference. */
+  abstract referencedBlobs(scope: RepositoryScope): Promise<ReferencedBlob[]>;
+  /** Catalog: a repository's tags, manifests (without payloads) and references. */
+  abstract repositoryContents(repository: string): Promise<RepositoryContents>;
+  /**
+   * Removes an empty repository (no manifest left): its blob links, tags and row. False when a
+   * manifest is still there (pushed meanwhile) or there was no repository.
+   */
+  abstract deleteRepositoryIfEmpty(repository: string): Promise<boolean>;
 
   /** GC: every digest a manifest references, in any repository. */
   abstract referencedDigests(): Promise<Set<string>>;
@@ -265,6 +322,88 @@ export class TypeOrmRegistryMetadata extends RegistryMetadata {
       where: { repository, subject },
       order: { digest: 'ASC' },
       select: { digest: true, mediaType: true, artifactType: true, size: true, payload: true },
+    });
+  }
+
+  async repositories(scope: RepositoryScope): Promise<RepositoryEntity[]> {
+    const rows = await scoped(this.db.getRepository(RepositoryEntity).createQueryBuilder('repo'), 'repo.name', scope).orderBy('repo.name', 'ASC').getMany();
+    return rows.filter((r) => inScope(scope)(r.name));
+  }
+
+  async repositoryCounts(scope: RepositoryScope): Promise<RepositoryCounts[]> {
+    const tags: Array<{ repository: string; n: string | number; last: string | null }> = await scoped(
+      this.db.getRepository(TagEntity).createQueryBuilder('t').select('t.repository', 'repository').addSelect('COUNT(*)', 'n').addSelect('MAX(t.updatedAt)', 'last'),
+      't.repository',
+      scope,
+    )
+      .groupBy('t.repository')
+      .getRawMany();
+    const manifests: Array<{ repository: string; n: string | number; last: string | null }> = await scoped(
+      this.db.getRepository(ManifestEntity).createQueryBuilder('m').select('m.repository', 'repository').addSelect('COUNT(*)', 'n').addSelect('MAX(m.createdAt)', 'last'),
+      'm.repository',
+      scope,
+    )
+      .groupBy('m.repository')
+      .getRawMany();
+    const counts = new Map<string, RepositoryCounts>();
+    const entry = (repository: string) => {
+      let c = counts.get(repository);
+      if (!c) counts.set(repository, (c = { repository, tagCount: 0, manifestCount: 0 }));
+      return c;
+    };
+    const later = (a: string | undefined, b: string | null) => (b && (!a || b > a) ? b : a);
+    for (const row of tags) {
+      const c = entry(row.repository);
+      c.tagCount = Number(row.n);
+      c.updatedAt = later(c.updatedAt, row.last);
+    }
+    for (const row of manifests) {
+      const c = entry(row.repository);
+      c.manifestCount = Number(row.n);
+      c.updatedAt = later(c.updatedAt, row.last);
+    }
+    return [...counts.values()].filter((c) => inScope(scope)(c.repository)).sort((a, b) => (a.repository < b.repository ? -1 : 1));
+  }
+
+  async referencedBlobs(scope: RepositoryScope): Promise<ReferencedBlob[]> {
+    const rows: Array<{ repository: string; digest: string; size: string | number | null }> = await scoped(
+      this.db
+        .createQueryBuilder()
+        .distinct(true)
+        .select('r.repository', 'repository')
+        .addSelect('r.target', 'digest')
+        .addSelect('b.size', 'size')
+        .from(ManifestReferenceEntity, 'r')
+        .leftJoin(BlobEntity, 'b', 'b.digest = r.target')
+        .where(`r.kind <> 'manifest'`),
+      'r.repository',
+      scope,
+    ).getRawMany();
+    return rows
+      .filter((r) => inScope(scope)(r.repository))
+      .map((r) => ({ repository: r.repository, digest: r.digest, size: r.size === null || r.size === undefined ? null : Number(r.size) }));
+  }
+
+  async repositoryContents(repository: string): Promise<RepositoryContents> {
+    const [tags, manifests, references] = await Promise.all([
+      this.db.getRepository(TagEntity).find({ where: { repository }, order: { name: 'ASC' } }),
+      this.db.getRepository(ManifestEntity).find({
+        where: { repository },
+        order: { digest: 'ASC' },
+        select: { digest: true, mediaType: true, size: true, createdAt: true },
+      }),
+      this.db.getRepository(ManifestReferenceEntity).find({ where: { repository } }),
+    ]);
+    return { tags, manifests, references };
+  }
+
+  deleteRepositoryIfEmpty(repository: string): Promise<boolean> {
+    return this.write(async (em) => {
+      if ((await em.countBy(ManifestEntity, { repository })) > 0) return false;
+      const removed = await em.delete(RepositoryEntity, { name: repository });
+      await em.delete(RepositoryBlobEntity, { repository });
+      await em.delete(TagEntity, { repository });
+      return (removed.affected ?? 0) > 0;
     });
   }
 

@@ -17,3 +17,10 @@ export class AccessDenied extends SiloError {
     super('DENIED', message, details);
   }
 }
+
+/** Credentials that do not verify (unknown, wrong, revoked, or their account is gone). */
+export class InvalidCredentials extends SiloError {
+  constructor(message = 'invalid credentials') {
+    super('UNAUTHORIZED', message);
+  }
+}
