@@ -217,6 +217,11 @@ describe('registry identities and catalog over NATS (real nats-server, SQLite, l
       expect(ttl).toBeGreaterThan(12 * 3600 * 1000 - 60_000);
       expect(ttl).toBeLessThanOrEqual(12 * 3600 * 1000 + 60_000);
       expect(session.principal).toMatchObject({ kind: 'user', name: 'alice', via: 'session', expiresAt: session.expiresAt });
+      // `silo image push` after `silo login`: the session token is the password of its own account only
+      const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      const tokenFor = (authorization: string) => fetch(`${base}/auth/token?service=silo-registry&scope=repository:acme/app:push`, { headers: { authorization } });
+      expect((await tokenFor(basic('alice', session.token))).status).toBe(200);
+      expect((await tokenFor(basic('bob', session.token))).status).toBe(401);
       expect(await verify(`Bearer ${session.token}`)).toEqual({
         kind: 'user',
         name: 'alice',
@@ -228,6 +233,7 @@ describe('registry identities and catalog over NATS (real nats-server, SQLite, l
 
       expect(await ask(Subjects.sessionRevoke, { token: session.token }, SessionRevokeReply)).toEqual({ revoked: 1 });
       expect(await failure(verify(`Bearer ${session.token}`))).toBe('UNAUTHORIZED');
+      expect((await tokenFor(basic('alice', session.token))).status).toBe(401);
       expect(await ask(Subjects.sessionRevoke, { token: session.token }, SessionRevokeReply)).toEqual({ revoked: 0 });
       await waitFor(() => accountEvents.some((e) => e.name === 'alice' && e.change === 'session-revoked'), { description: 'session-revoked event' });
 

@@ -10,6 +10,9 @@ import { Action, ANONYMOUS, formatScope, grants, parseScope, Principal, Resource
 import { allowedActions, canListCatalog, namespaceOf } from './access-policy';
 import { AccessDenied, AuthenticationRequired } from './errors/auth.errors';
 import { IssuedToken, TokenService } from './token.service';
+import { Clock } from '@silo/service-kit';
+import { SessionStore } from '../sessions/session-store';
+import { hashSessionToken, isSessionToken } from '../sessions/session-token';
 
 /** Who made a request and what they may do: from Basic credentials or a Bearer token. */
 export interface Caller {
@@ -38,6 +41,8 @@ export class RegistryAuthService {
     private readonly directory: AccountDirectory,
     private readonly hasher: PasswordHasher,
     private readonly adminStore: AdminCredentialsStore,
+    private readonly sessions: SessionStore,
+    private readonly clock: Clock,
   ) {}
 
   /** Checks username and password: the generated admin, then users and robot tokens. */
@@ -46,11 +51,21 @@ export class RegistryAuthService {
   }
 
   async verifyCredentials(username: string, password: string): Promise<VerifiedCredentials | undefined> {
+    // `silo login` keeps a session token, not the password: it works as the password of its own account.
+    if (isSessionToken(password)) return this.verifySessionPassword(username, password);
     const admin = this.adminStore.tryRead();
     if (admin && same(username, admin.username)) return same(password, admin.password) ? { principal: { kind: 'admin', name: admin.username } } : undefined;
     const account = await this.directory.account(username);
     if (!account || !(await this.hasher.verify(password, account.secretHash))) return undefined;
     return { principal: { kind: account.kind, name: account.name }, account };
+  }
+
+  private async verifySessionPassword(username: string, token: string): Promise<VerifiedCredentials | undefined> {
+    const session = await this.sessions.find(hashSessionToken(token));
+    if (!session || session.account !== username || session.expiresAt <= this.clock.now().toISOString()) return undefined;
+    if (session.kind === 'admin') return { principal: { kind: 'admin', name: session.account } };
+    const account = await this.directory.account(username);
+    return account ? { principal: { kind: account.kind, name: account.name }, account } : undefined;
   }
 
   async identify(authorization: string | undefined): Promise<Caller> {
