@@ -21,6 +21,8 @@ const depConstraints = [
   { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // The dashboard is a browser app: it imports nothing of ours (it speaks the REST API).
+  { sourceTag: 'scope:dashboard', onlyDependOnLibsWithTags: [] },
 ];
 
 /** Tests may also use the harness (libs/testing) — production code may not. */
@@ -32,14 +34,14 @@ const testDepConstraints = depConstraints.map((c) =>
       : c,
 );
 
-const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts'];
+const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', '**/*.spec.tsx'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.silo', 'native/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints, banTransitiveDependencies: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The workspace build: TypeScript → CommonJS with SWC (decorator metadata on, path aliases
-// rewritten to relative requires) into dist/<same path>, then the native runtime with make.
+// rewritten to relative requires) into dist/<same path>, then the dashboard with Vite into
+// dist/apps/dashboard (the api serves it), then the native runtime with make.
 // Type checking is `npm run lint` (tsc --noEmit); this step only transpiles, so it takes a second.
+// Flags: --skip-native, --skip-dashboard.
 import { transformFile } from '@swc/core';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +15,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(root, 'dist');
 const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8'));
 const skipNative = process.argv.includes('--skip-native');
+const skipDashboard = process.argv.includes('--skip-dashboard');
+
+/** Browser code, bundled by Vite (buildDashboard), not transpiled to CommonJS with the rest. */
+const DASHBOARD = join(root, 'apps', 'dashboard');
 
 /** Every source directory that ships: apps/<x>/src, libs/<x>/src, tools/<x>/src. */
 function sourceRoots() {
@@ -22,6 +28,7 @@ function sourceRoots() {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
       const src = join(dir, name, 'src');
+      if (join(dir, name) === DASHBOARD) continue;
       if (existsSync(src) && statSync(src).isDirectory()) roots.push(src);
     }
   }
@@ -70,6 +77,20 @@ async function buildTypescript() {
   console.log(`build: ${files.length} TypeScript files → dist/ in ${Date.now() - started} ms`);
 }
 
+/** The dashboard (Preact + Vite): apps/dashboard → dist/apps/dashboard, served by the api (SILO_DASHBOARD_DIR). */
+async function buildDashboard() {
+  const configFile = join(DASHBOARD, 'vite.config.ts');
+  if (skipDashboard || !existsSync(configFile)) return;
+  const started = Date.now();
+  const { build } = await import('vite');
+  try {
+    await build({ configFile, logLevel: 'warn' });
+  } catch (err) {
+    throw new Error(`build: the dashboard failed to build: ${err instanceof Error ? err.message : err}`);
+  }
+  console.log(`build: apps/dashboard → dist/apps/dashboard in ${Date.now() - started} ms`);
+}
+
 /** The -dev packages native/ compiles against (headers + static libraries): yajl and libseccomp. */
 const nativeDevPackages = [
   { pkg: 'libyajl-dev', header: '/usr/include/yajl/yajl_tree.h' },
@@ -102,6 +123,7 @@ function buildNative() {
 
 try {
   await buildTypescript();
+  await buildDashboard();
   buildNative();
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

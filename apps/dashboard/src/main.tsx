@@ -1,0 +1,6 @@
+import { render } from 'preact';
+import { App } from './app';
+import './styles.css';
+
+const container = document.getElementById('app');
+if (container) render(<App />, container);
