@@ -1,0 +1,50 @@
+import { stopProcess, track } from '@silo/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { SILO_BIN } from './platform';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `silo ARGS` to the end (asynchronously: convergence can take a while), with optional stdin. */
+export function siloAsync(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(process.execPath, [SILO_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`silo ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+    child.stdin!.end(options.input ?? '');
+  });
+}
+
+/** A long-running `silo …` (events -f, logs -f): output so far, and a way to stop it. */
+export class BackgroundCli {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number>;
+  private readonly child: ChildProcess;
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = track(spawn(process.execPath, [SILO_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve(code ?? (signal ? 130 : -1))));
+  }
+
+  /** Ctrl-C, as a user would; resolves with the exit code. */
+  async interrupt(): Promise<number | string> {
+    return stopProcess(this.child, 10_000, 'SIGINT');
+  }
+}
