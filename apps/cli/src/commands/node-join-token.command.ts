@@ -1,7 +1,8 @@
 import type { JoinTokenCreateReply, JoinTokenListReply, JoinTokenRevokeReply, JoinTokenView } from '@silo/contracts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from '../api-client/api-client';
-import { ApiTarget, resolveApiTarget } from '../context/local-context';
+import type { ApiTarget } from '../context/local-context';
+import { resolveTarget } from '../config/target';
 import type { CliIo } from '../output/io';
 import { renderTable } from '../output/table';
 
@@ -38,7 +39,7 @@ export function registerNodeJoinTokenCommand(program: Command, io: CliIo): void 
   const node = program.commands.find((c) => c.name() === 'node') ?? program.command('node').description('operate the cluster\'s nodes');
   const tokens = node.command('join-token').description('tokens that let a host join: silo agent --join URL --token TOKEN');
   const output = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
-  const targetOf = (command: Command): ApiTarget => resolveApiTarget(command.optsWithGlobals<{ home?: string; api?: string }>(), io.env, io.cwd);
+  const targetOf = (command: Command): ApiTarget => resolveTarget(command.optsWithGlobals<{ home?: string; api?: string; context?: string }>(), io);
   const client = (command: Command): ApiClient => new ApiClient(targetOf(command));
   const fail = (err: unknown) => {
     io.err(`silo: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,8 +1,9 @@
 import type { RegistryGcReply } from '@silo/contracts';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient } from '../api-client/api-client';
-import { resolveApiTarget } from '../context/local-context';
+import { resolveTarget } from '../config/target';
 import type { CliIo } from '../output/io';
+import { formatData, OutputFormat, outputOption } from '../output/render';
 import { renderTable } from '../output/table';
 
 /** `silo registry gc [--dry-run]`: online garbage collection of the registry's blobs. */
@@ -12,13 +13,13 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
     .command('gc')
     .description('delete blobs no manifest references (safe while pushes run)')
     .option('--dry-run', 'only report what would be deleted')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (options: { dryRun?: boolean; output: 'table' | 'json' }, command: Command) => {
-      const globals = command.optsWithGlobals<{ home?: string; api?: string }>();
+    .addOption(outputOption())
+    .action(async (options: { dryRun?: boolean; output: OutputFormat }, command: Command) => {
+      const globals = command.optsWithGlobals<{ home?: string; api?: string; context?: string }>();
       try {
-        const client = new ApiClient(resolveApiTarget(globals, io.env, io.cwd));
+        const client = new ApiClient(resolveTarget(globals, io));
         const report = await client.post<RegistryGcReply>(`/api/v1/registry/gc?dryRun=${options.dryRun ? 'true' : 'false'}`, 600_000);
-        io.out(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderGc(report));
+        io.out(formatData(options.output, report, () => renderGc(report)));
       } catch (err) {
         io.err(`silo: ${err instanceof Error ? err.message : String(err)}\n`);
         io.exit(1);

@@ -1,8 +1,9 @@
 import type { StatusReport } from '@silo/contracts';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient } from '../api-client/api-client';
-import { resolveApiTarget } from '../context/local-context';
+import { resolveTarget } from '../config/target';
 import type { CliIo } from '../output/io';
+import { formatData, OutputFormat, outputOption } from '../output/render';
 import { formatUptime, renderTable } from '../output/table';
 
 /** `silo status`: every service's health through the api; non-zero exit unless all are healthy. */
@@ -10,21 +11,21 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
     .description("show the health of every Silo service (exit code 1 unless all are healthy)")
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (options: { output: 'table' | 'json' }, command: Command) => {
-      const globals = command.optsWithGlobals<{ home?: string; api?: string }>();
+    .addOption(outputOption())
+    .action(async (options: { output: OutputFormat }, command: Command) => {
+      const globals = command.optsWithGlobals<{ home?: string; api?: string; context?: string }>();
       let report: StatusReport;
       try {
-        const target = resolveApiTarget(globals, io.env, io.cwd);
+        const target = resolveTarget(globals, io);
         report = await new ApiClient(target).get<StatusReport>('/api/v1/status');
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        if (options.output === 'json') io.out(`${JSON.stringify({ healthy: false, error: message, components: [] }, null, 2)}\n`);
+        if (options.output !== 'table') io.out(formatData(options.output, { healthy: false, error: message, components: [] }, () => ''));
         io.err(`silo: ${message}\n`);
         io.exit(1);
         return;
       }
-      io.out(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+      io.out(formatData(options.output, report, () => renderStatus(report)));
       io.exit(report.healthy ? 0 : 1);
     });
 }

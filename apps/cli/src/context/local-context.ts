@@ -5,6 +5,12 @@ export interface ApiTarget {
   apiUrl: string;
   username?: string;
   password?: string;
+  /** A session token from `silo login` (sent as Bearer; wins over username/password). */
+  token?: string;
+  /** The registry's address (host:port or URL), for `silo image push`. */
+  registry?: string;
+  /** The context's name, when the target came from one. */
+  context?: string;
   /** Where the settings came from, for error messages. */
   source: string;
 }
@@ -35,13 +41,13 @@ export function resolveApiTarget(
   let source = 'defaults';
   if (home && existsSync(join(home, CREDENTIALS))) {
     const file = join(home, CREDENTIALS);
-    let parsed: { apiUrl?: string; username?: string; password?: string };
+    let parsed: { apiUrl?: string; username?: string; password?: string; registry?: string };
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
     } catch (err) {
       throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    fromFile = { apiUrl: parsed.apiUrl, username: parsed.username, password: parsed.password };
+    fromFile = { apiUrl: parsed.apiUrl, username: parsed.username, password: parsed.password, registry: parsed.registry };
     source = file;
   } else if (options.home || env['SILO_HOME']) {
     throw new Error(`no ${CREDENTIALS} in ${home}: is this a Silo home? (npm start creates it on first start)`);
@@ -50,6 +56,7 @@ export function resolveApiTarget(
     apiUrl: (options.api ?? env['SILO_API_URL'] ?? fromFile.apiUrl ?? 'http://127.0.0.1:7070').replace(/\/+$/, ''),
     username: env['SILO_USERNAME'] ?? fromFile.username,
     password: env['SILO_PASSWORD'] ?? fromFile.password,
+    registry: env['SILO_REGISTRY'] ?? fromFile.registry,
     source,
   };
 }
