@@ -12,6 +12,6 @@ import { NodesService } from './nodes.service';
   imports: [TypeOrmModule.forFeature([NodeEntity]), forwardRef(() => JoinTokensModule)],
   controllers: [NodesController],
   providers: [NodesService, NodeEvents, WriteQueue, { provide: NodeRepository, useClass: TypeOrmNodeRepository }],
-  exports: [NodeEvents, WriteQueue],
+  exports: [NodeEvents, WriteQueue, NodeRepository],
 })
 export class NodesModule {}

@@ -23,6 +23,13 @@ export interface NodeModel {
   state: 'ready' | 'down';
   /** ms since epoch of the last heartbeat (or registration). */
   lastSeenMs: number;
+  /** ms since epoch of the last heartbeat this scheduler received (undefined: none yet). */
+  lastHeartbeatMs?: number;
+  /**
+   * ms since epoch this scheduler last heard from the node itself (heartbeat or registration);
+   * undefined while it is only known from the database (its state is then `unknown`).
+   */
+  heardMs?: number;
   layers: Set<string>;
   /** Image reference → its layer digests, as the node reports the images it holds. */
   images?: Map<string, string[]>;
@@ -90,6 +97,14 @@ export function currentSpec(service: ServiceModel): ServiceSpec {
   const spec = service.specs.get(service.version);
   if (!spec) throw new Error(`service ${service.name} has no spec version ${service.version}`);
   return spec;
+}
+
+/**
+ * SPEC, with TEAM when it names none: the owning team belongs to the service, not to one spec
+ * version, so an update or a rollback never drops it by omission.
+ */
+export function withTeam(spec: ServiceSpec, team: string | undefined): ServiceSpec {
+  return spec.team === undefined && team !== undefined ? { ...spec, team } : spec;
 }
 
 /** States in which a task occupies its node (or will shortly). */

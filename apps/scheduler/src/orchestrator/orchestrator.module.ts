@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NodesModule } from '../nodes/nodes.module';
 import { leadershipProvider } from '../leadership';
+import { ClusterViewsService } from './cluster-views.service';
 import { LeaseLeadershipGate } from './leadership.gate';
 import { LeaderForwarding } from './leader-forwarding';
 import { LeadershipGate, OrchestratorService } from './orchestrator.service';
@@ -14,6 +15,7 @@ import { ServicesService } from './services.service';
   providers: [
     OrchestratorService,
     ServicesService,
+    ClusterViewsService,
     { provide: SchedulerStore, useClass: TypeOrmSchedulerStore },
     leadershipProvider(),
     { provide: LeadershipGate, useClass: LeaseLeadershipGate },

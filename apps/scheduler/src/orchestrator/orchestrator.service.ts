@@ -15,9 +15,11 @@ import type { Subscription } from 'nats';
 import { SchedulerConfig } from '../config/scheduler.config';
 import { NodeEntity } from '../nodes/node.entity';
 import { NodeEvents } from '../nodes/node-events';
+import { NodeRepository } from '../nodes/node.repository';
 import { ClusterModel, currentSpec, emptyModel, NodeModel, ServiceModel, TaskModel } from './model';
 import { DEFAULT_RECONCILE_SETTINGS, IdSource, reconcile, ReconcileSettings } from './reconcile';
 import { SchedulerStore } from './scheduler.store';
+import { NodeStateEvent, ServiceAction, serviceChangedEvent, serviceTasks, serviceView } from './views';
 
 const decoder = new TextDecoder();
 
@@ -75,6 +77,7 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     private readonly connection: NatsConnectionService,
     private readonly nodeEvents: NodeEvents,
     private readonly leadership: LeadershipGate,
+    private readonly nodes: NodeRepository,
   ) {
     this.settings = { ...DEFAULT_RECONCILE_SETTINGS, nodeDownAfterMs: config.nodeDownAfterMs };
   }
@@ -96,6 +99,9 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
         this.subscriptions.push(
           nc.subscribe(Subjects.heartbeatEvent, { callback: (_e, msg) => this.onEvent(msg.data, (d) => this.heartbeat(d as NodeHeartbeatEvent)) }),
           nc.subscribe(Subjects.taskStateEvent, { callback: (_e, msg) => this.onEvent(msg.data, (d) => this.taskState(d as TaskStatus)) }),
+          // Registrations are served by any replica (queue group): the one that took it tells its
+          // own model in-process, the others (the leader among them) learn it from this broadcast.
+          nc.subscribe(Subjects.nodeRegisteredEvent, { callback: (_e, msg) => this.onEvent(msg.data, (d) => void this.registeredElsewhere(d as { nodeId?: unknown })) }),
         );
       },
       () => undefined,
@@ -156,55 +162,21 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
   }
 
   view(service: ServiceModel): ServiceView {
-    const spec = currentSpec(service);
-    let running = 0;
-    let completed = 0;
-    let desired = 0;
-    const runningSlots = new Set<string>();
-    for (const task of this.model.tasks.values()) {
-      if (task.serviceId !== service.id) continue;
-      // A slot counts once, whichever of its tasks runs (an update or a move may run two).
-      if (task.desired === 'running' && task.state === 'running') runningSlots.add(task.slot);
-      if (task.desired === 'complete') completed += 1;
-    }
-    running = runningSlots.size;
-    if (service.mode === 'replicated') desired = spec.replicas ?? 1;
-    else if (service.mode === 'job') desired = spec.completions ?? 1;
-    else desired = new Set([...this.model.tasks.values()].filter((t) => t.serviceId === service.id && t.desired === 'running').map((t) => t.slot)).size;
-    return {
-      id: service.id,
-      name: service.name,
-      mode: service.mode,
-      version: service.version,
-      spec,
-      desired,
-      running: service.mode === 'job' ? running : running,
-      ...(service.mode === 'job' ? { completed } : {}),
-      rollout: service.rollout,
-      ...(service.rolloutMessage ? { rolloutMessage: service.rolloutMessage } : {}),
-      createdAt: new Date(service.createdMs).toISOString(),
-      updatedAt: new Date(service.updatedMs).toISOString(),
-    };
+    return serviceView(this.model, service);
   }
 
   tasksOf(service: ServiceModel): ServiceTask[] {
-    return [...this.model.tasks.values()]
-      .filter((t) => t.serviceId === service.id)
-      .sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }) || a.createdMs - b.createdMs)
-      .map((t) => ({
-        taskId: t.taskId,
-        slot: /^\d+$/.test(t.slot) ? Number(t.slot) : 0,
-        version: t.version,
-        ...(t.nodeId ? { nodeId: t.nodeId } : {}),
-        desiredState: t.desired,
-        state: t.state,
-        ...(t.health ? { health: t.health } : {}),
-        ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
-        ...(t.reason ? { reason: t.reason } : {}),
-        ...(t.pendingMessage ? { pendingMessage: t.pendingMessage } : {}),
-        ...(t.pendingReasons ? { pendingReasons: t.pendingReasons } : {}),
-        updatedAt: new Date(t.updatedMs).toISOString(),
-      }));
+    return serviceTasks(this.model, service);
+  }
+
+  /** Broadcasts what ACTION did to SERVICE (only the leader speaks for the cluster). */
+  serviceChanged(service: ServiceModel, action: ServiceAction): void {
+    this.publishEvent(Subjects.serviceEvent, serviceChangedEvent(this.view(service), action));
+  }
+
+  private nodeChanged(node: NodeModel, state: NodeStateEvent['state']): void {
+    const event: NodeStateEvent = { nodeId: node.nodeId, hostname: node.hostname, state };
+    this.publishEvent(Subjects.nodeStateEvent, event);
   }
 
   // ---- intake ----
@@ -226,9 +198,23 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     node.capacity = { ...node.capacity, cpuMillis: entity.cpuMillis, memoryBytes: entity.memoryBytes };
     node.agentLabels = entity.labels;
     node.lastSeenMs = Date.now();
-    if (node.state === 'down') node.state = 'ready';
+    node.heardMs = node.lastSeenMs;
+    if (node.state === 'down') {
+      node.state = 'ready';
+      this.nodeChanged(node, 'ready');
+    }
     this.pushed.delete(node.nodeId);
     this.markDirty();
+  }
+
+  private async registeredElsewhere(event: { nodeId?: unknown }): Promise<void> {
+    if (typeof event.nodeId !== 'string') return;
+    try {
+      const entity = await this.nodes.find(event.nodeId);
+      if (entity) this.registered(entity);
+    } catch (err) {
+      this.logger.error(`reading node ${event.nodeId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private ensureNode(nodeId: string): NodeModel {
@@ -260,6 +246,8 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     const known = true;
     const node = this.ensureNode(beat.nodeId);
     node.lastSeenMs = Date.now();
+    node.lastHeartbeatMs = node.lastSeenMs;
+    node.heardMs = node.lastSeenMs;
     node.capacity = beat.capacity;
     node.reportedAllocatable = beat.allocatable;
     node.agentLabels = beat.labels ?? {};
@@ -272,7 +260,7 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
       changed = true;
       this.pushed.delete(node.nodeId);
       this.logger.log(`node ${node.hostname} is back`);
-      this.publish(Subjects.nodeStateEvent, { nodeId: node.nodeId, state: 'ready' });
+      this.nodeChanged(node, 'ready');
     }
     // Level-triggered catch-up: a lost task-state event is repaired by the next heartbeat.
     for (const reported of beat.tasks ?? []) {
@@ -334,13 +322,14 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
       }
       for (const { nodeId, state } of result.nodeTransitions) {
         this.logger.warn(`node ${this.model.nodes.get(nodeId)?.hostname ?? nodeId} is ${state}: no heartbeat for ${this.settings.nodeDownAfterMs} ms`);
-        this.publish(Subjects.nodeStateEvent, { nodeId, state });
+        const node = this.model.nodes.get(nodeId);
+        if (node) this.nodeChanged(node, state);
       }
       for (const id of result.changedServices) {
         const service = this.model.services.get(id);
         if (service) {
           void this.store.saveService(service).catch((err) => this.logger.error(`saving service ${service.name}: ${String(err)}`));
-          this.publish(Subjects.serviceEvent, { name: service.name, version: service.version, rollout: service.rollout, message: service.rolloutMessage });
+          this.serviceChanged(service, 'rollout');
         }
       }
       const byNode = new Map<string, TaskModel[]>();
@@ -429,7 +418,9 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  private publish(subject: string, payload: object): void {
+  /** Events are broadcast (no queue group), and only by the leader: a standby would repeat them. */
+  private publishEvent(subject: string, payload: object): void {
+    if (!this.leadership.isLeader()) return;
     try {
       this.nats.publish(subject, payload);
     } catch {

@@ -1,6 +1,8 @@
 import { Controller, OnModuleInit } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  NodeStatusReply,
+  NodeStatusRequest,
   NodeUpdateReply,
   NodeUpdateRequest,
   ServiceCreateRequest,
@@ -13,13 +15,17 @@ import {
   ServiceTasksReply,
   ServiceUpdateRequest,
   Subjects,
+  TaskListReply,
+  TaskListRequest,
 } from '@silo/contracts';
+import { ClusterViewsService } from './cluster-views.service';
 import { LeaderForwarding } from './leader-forwarding';
 import { ServicesService } from './services.service';
 
 /**
- * `silo.scheduler.service.*` and `silo.scheduler.node.update` (commands in the scheduler's queue
- * group). Whichever replica receives one, the leader executes it.
+ * `silo.scheduler.service.*`, `silo.scheduler.node.update`, and the live views
+ * `silo.scheduler.node.status` and `silo.scheduler.task.list` (in the scheduler's queue group).
+ * Whichever replica receives one, the leader, which holds the model, executes it.
  */
 @Controller()
 export class ServicesController implements OnModuleInit {
@@ -35,10 +41,13 @@ export class ServicesController implements OnModuleInit {
     [Subjects.serviceList]: { contract: ServiceListRequest, reply: ServiceListReply, run: () => this.services.list() },
     [Subjects.serviceTasks]: { contract: ServiceNameRequest, reply: ServiceTasksReply, run: (r: ServiceNameRequest) => this.services.tasks(r.name) },
     [Subjects.nodeUpdate]: { contract: NodeUpdateRequest, reply: NodeUpdateReply, run: (r: NodeUpdateRequest) => this.services.updateNode(r) },
+    [Subjects.nodeStatus]: { contract: NodeStatusRequest, reply: NodeStatusReply, run: (r: NodeStatusRequest) => this.views.nodeStatus(r) },
+    [Subjects.taskList]: { contract: TaskListRequest, reply: TaskListReply, run: (r: TaskListRequest) => this.views.taskList(r) },
   };
 
   constructor(
     private readonly services: ServicesService,
+    private readonly views: ClusterViewsService,
     private readonly forwarding: LeaderForwarding,
   ) {}
 
@@ -94,5 +103,15 @@ export class ServicesController implements OnModuleInit {
   @MessagePattern(Subjects.nodeUpdate)
   updateNode(@Payload() request: NodeUpdateRequest): Promise<object> {
     return this.route(Subjects.nodeUpdate, request);
+  }
+
+  @MessagePattern(Subjects.nodeStatus)
+  nodeStatus(@Payload() request: NodeStatusRequest): Promise<object> {
+    return this.route(Subjects.nodeStatus, request);
+  }
+
+  @MessagePattern(Subjects.taskList)
+  taskList(@Payload() request: TaskListRequest): Promise<object> {
+    return this.route(Subjects.taskList, request);
   }
 }

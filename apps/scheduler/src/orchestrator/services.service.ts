@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { NodeUpdateReply, NodeUpdateRequest, ServiceListReply, ServiceRemoveReply, ServiceReply, ServiceSpec, ServiceTasksReply } from '@silo/contracts';
 import { SiloError } from '@silo/domain';
 import { randomUUID } from 'node:crypto';
-import { currentSpec, nodeLabels, ServiceModel } from './model';
+import { currentSpec, nodeLabels, ServiceModel, withTeam } from './model';
 import { OrchestratorService } from './orchestrator.service';
 import { serviceSpecProblems } from './service-spec.validation';
 
@@ -44,18 +44,23 @@ export class ServicesService {
     };
     await this.orchestrator.saveService(service);
     this.logger.log(`service ${spec.name} created (${service.mode})`);
+    this.orchestrator.serviceChanged(service, 'created');
     return { service: this.orchestrator.view(service) };
   }
 
-  /** A new version of the spec; tasks are replaced as its update config says. */
+  /**
+   * A new version of the spec; tasks are replaced as its update config says. The owning team
+   * belongs to the service, not to one version: a spec without `team` keeps the current one.
+   */
   async update(name: string, spec: ServiceSpec): Promise<ServiceReply> {
     await this.orchestrator.ready();
     const service = this.find(name);
     if (spec.name !== name) throw new SiloError('VALIDATION_FAILED', `the spec's name (${spec.name}) must be the service's (${name})`);
     this.check(spec);
     if ((spec.mode ?? 'replicated') !== service.mode) throw new SiloError('VALIDATION_FAILED', `mode cannot change (${service.mode} → ${spec.mode ?? 'replicated'}): remove and create the service`);
-    this.newVersion(service, spec);
+    this.newVersion(service, withTeam(spec, currentSpec(service).team));
     await this.orchestrator.saveService(service);
+    this.orchestrator.serviceChanged(service, 'updated');
     return { service: this.orchestrator.view(service) };
   }
 
@@ -67,6 +72,7 @@ export class ServicesService {
     service.specs.set(service.version, { ...currentSpec(service), replicas });
     service.updatedMs = Date.now();
     await this.orchestrator.saveService(service);
+    this.orchestrator.serviceChanged(service, 'scaled');
     return { service: this.orchestrator.view(service) };
   }
 
@@ -75,10 +81,14 @@ export class ServicesService {
     const service = this.find(name);
     if (service.previousVersion === undefined) throw new SiloError('CONFLICT', `service ${name} has no previous version`);
     const previous = service.specs.get(service.previousVersion)!;
-    this.newVersion(service, { ...previous, replicas: currentSpec(service).replicas ?? previous.replicas });
+    const current = currentSpec(service);
+    // The count and the owner are the service's, not the version's: both stay as they are.
+    const team = current.team ?? previous.team;
+    this.newVersion(service, { ...previous, replicas: current.replicas ?? previous.replicas, ...(team !== undefined ? { team } : {}) });
     service.rollout = 'rolling-back';
     service.rolloutMessage = `rolling back to the spec of version ${service.previousVersion! - 0}`;
     await this.orchestrator.saveService(service);
+    this.orchestrator.serviceChanged(service, 'rolled-back');
     return { service: this.orchestrator.view(service) };
   }
 
@@ -87,6 +97,8 @@ export class ServicesService {
     const service = this.find(name);
     await this.orchestrator.removeService(service);
     this.logger.log(`service ${name} removed`);
+    // Its tasks are still in the model (stopping): the event says how many still run.
+    this.orchestrator.serviceChanged(service, 'removed');
     return { name, removed: true };
   }
 
