@@ -19,6 +19,7 @@
 #include "linux.h"
 #include "spec.h"
 #include "status.h"
+#include "terminal.h"
 
 int
 silo_write_pid_file (const char *file, pid_t pid, silo_error_t *err)
@@ -202,6 +203,7 @@ silo_container_create (struct silo_global_arguments *global, const char *id, con
   cleanup_free char *fifo = NULL;
   cleanup_free char *created = NULL;
   cleanup_close int fifo_fd = -1;
+  cleanup_close int master = -1;
   struct create_ctx c = { .global = global, .id = id, .pid = -1 };
   struct silo_container_state state;
   struct silo_init_config init;
@@ -223,6 +225,10 @@ silo_container_create (struct silo_global_arguments *global, const char *id, con
   rootfs = realpath (rootfs_path, NULL);
   if (rootfs == NULL)
     return silo_error_make (err, errno, "rootfs `%s`", rootfs_path);
+  if (spec->process.terminal && mode != SILO_RUN)
+    return silo_error_make (err, EINVAL,
+                            "config.json: `process.terminal` is true, but only a foreground `run` can give the "
+                            "process a terminal (silo-runtime has no --console-socket): set it to false");
   if (spec->cgroups_path && strchr (spec->cgroups_path, ':'))
     return silo_error_make (err, EINVAL, "config.json: systemd cgroupsPath `%s` is not supported", spec->cgroups_path);
   if (spec->cgroups_path && spec->cgroups_path[0] != '\0')
@@ -290,6 +296,7 @@ silo_container_create (struct silo_global_arguments *global, const char *id, con
       init.fifo_fd = fifo_fd;
       init.new_userns = userns != NULL && userns->path == NULL;
       init.cgroup_mode = c.cgroup_mode;
+      init.terminal = spec->process.terminal;
       silo_linux_init (&init);
     }
   c.pid = pid;
@@ -305,9 +312,11 @@ silo_container_create (struct silo_global_arguments *global, const char *id, con
   c.cgroup = true;
   if (spec->process.has_oom_score_adj && write_oom_score_adj (pid, spec->process.oom_score_adj, err) < 0)
     goto fail_sync;
-  if (silo_sync_send (sv[0], 'G', err) < 0 || silo_sync_recv (sv[0], &what, err) < 0)
+  if (silo_sync_send (sv[0], 'G', err) < 0 || silo_sync_recv_fd (sv[0], &what, &master, err) < 0)
     goto fail_sync;
-  if (what != 'R')
+  if (spec->process.terminal && what == 'T' && master >= 0 && silo_sync_recv (sv[0], &what, err) < 0)
+    goto fail_sync;
+  if (what != 'R' || (spec->process.terminal && master < 0))
     {
       silo_error_make (err, 0, "the container process exited during setup");
       goto fail_sync;
@@ -345,7 +354,19 @@ silo_container_create (struct silo_global_arguments *global, const char *id, con
     return 0;
 
   forward_signals_to (pid);
-  global->exit_code = wait_exit_code (pid);
+  if (master >= 0)
+    {
+      struct silo_relay relay = { .pid = pid, .master = master, .in_fd = 0, .out_fd = 1, .control_fd = -1 };
+      int status = 0;
+      if (silo_relay_run (&relay, &status, err) < 0)
+        {
+          forward_pid = 0;
+          goto fail;
+        }
+      global->exit_code = exit_code_of (status);
+    }
+  else
+    global->exit_code = wait_exit_code (pid);
   c.pid = -1;
   forward_pid = 0;
   /* The process is gone: remove the container, as `runc run` does.  */
@@ -655,6 +676,8 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
   silo_cgroup_mode_t mode;
   int fds[ARRAY_SIZE (exec_namespaces)];
   int sv[2] = { -1, -1 };
+  cleanup_close int master = -1;
+  bool terminal;
   size_t i;
   pid_t pid = -1;
   char what = 0;
@@ -691,6 +714,7 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
           goto out;
         }
       proc = *base;
+      proc.terminal = false;
       proc.args = vector_dup (opts->args, &proc.args_len);
       proc.env = vector_dup (base->env, &proc.env_len);
       proc.cwd = xstrdup (base->cwd);
@@ -719,6 +743,12 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
     }
   if (opts->user && parse_user (opts->user, &proc, err) < 0)
     goto out;
+  terminal = opts->tty || proc.terminal;
+  if (terminal && opts->detach)
+    {
+      silo_error_make (err, EINVAL, "exec: a terminal needs the runtime to relay it: --tty and --detach do not mix");
+      goto out;
+    }
 
   for (i = 0; i < ARRAY_SIZE (exec_namespaces); i++)
     {
@@ -768,6 +798,9 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
       cfg.sync_fd = sv[1];
       cfg.userns_fd = fds[5];
       cfg.mntns_fd = fds[6];
+      cfg.terminal = terminal;
+      cfg.cols = opts->cols ? opts->cols : proc.console_cols;
+      cfg.rows = opts->rows ? opts->rows : proc.console_rows;
       silo_linux_exec (&cfg);
     }
   close (sv[1]);
@@ -779,9 +812,11 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
           || silo_cgroup_enter (NULL, SILO_CGROUP_ROOT, mode, state.cgroup_path, pid, err) < 0)
         goto out_kill;
     }
-  if (silo_sync_send (sv[0], 'G', err) < 0 || silo_sync_recv (sv[0], &what, err) < 0)
+  if (silo_sync_send (sv[0], 'G', err) < 0 || silo_sync_recv_fd (sv[0], &what, &master, err) < 0)
     goto out_kill;
-  if (what != 'R')
+  if (terminal && what == 'T' && master >= 0 && silo_sync_recv (sv[0], &what, err) < 0)
+    goto out_kill;
+  if (what != 'R' || (terminal && master < 0))
     {
       silo_error_make (err, 0, "the exec process exited during setup");
       goto out_kill;
@@ -796,8 +831,23 @@ silo_container_exec (struct silo_global_arguments *global, const char *id, const
       goto out;
     }
   forward_signals_to (pid);
-  global->exit_code = wait_exit_code (pid);
-  forward_pid = 0;
+  if (terminal || opts->control_fd >= 0)
+    {
+      struct silo_relay relay = {
+        .pid = pid, .master = master, .in_fd = 0, .out_fd = 1, .control_fd = opts->control_fd,
+      };
+      int status = 0;
+      ret = silo_relay_run (&relay, &status, err);
+      forward_pid = 0;
+      if (ret < 0)
+        goto out_kill;
+      global->exit_code = exit_code_of (status);
+    }
+  else
+    {
+      global->exit_code = wait_exit_code (pid);
+      forward_pid = 0;
+    }
   ret = 0;
   goto out;
 

@@ -33,6 +33,9 @@ struct silo_exec_options
   bool detach;
   const char *pid_file;
   char **args;              /* NULL-terminated, may be empty when process_file is given */
+  bool tty;                 /* --tty (or the process file's `terminal`): a pty, relayed */
+  unsigned cols, rows;      /* --cols, --rows: its window size (0: default / consoleSize) */
+  int control_fd;           /* --control-fd: resize / signal commands (terminal.h), or -1 */
 };
 
 int silo_container_exec (struct silo_global_arguments *global, const char *id, const struct silo_exec_options *opts,

@@ -21,6 +21,7 @@
 
 #include "linux_defs.h"
 #include "silo_seccomp.h"
+#include "terminal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -80,16 +81,75 @@ sync_send_error (int fd, silo_error_t *err)
 }
 
 int
-silo_sync_recv (int fd, char *what, silo_error_t *err)
+silo_sync_send_fd (int fd, char what, int passed, silo_error_t *err)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = &what, .iov_len = 1 };
+  struct msghdr msg;
+  struct cmsghdr *cmsg;
+
+  memset (&control, 0, sizeof (control));
+  memset (&msg, 0, sizeof (msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof (control.buf);
+  cmsg = CMSG_FIRSTHDR (&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cmsg), &passed, sizeof (int));
+  if (sendmsg (fd, &msg, MSG_NOSIGNAL) != 1)
+    return silo_error_make (err, errno, "sync: cannot send `%c`", what);
+  return 0;
+}
+
+int
+silo_sync_recv_fd (int fd, char *what, int *passed, silo_error_t *err)
 {
   char buf[4096];
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * 4)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof (buf) - 1 };
+  struct msghdr msg;
+  struct cmsghdr *cmsg;
   ssize_t n;
 
+  if (passed)
+    *passed = -1;
   do
-    n = recv (fd, buf, sizeof (buf) - 1, 0);
+    {
+      memset (&msg, 0, sizeof (msg));
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof (control.buf);
+      n = recvmsg (fd, &msg, MSG_CMSG_CLOEXEC);
+    }
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return silo_error_make (err, errno, "sync: cannot read from the container process");
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+      {
+        size_t i, count = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        for (i = 0; i < count; i++)
+          {
+            int got;
+            memcpy (&got, CMSG_DATA (cmsg) + i * sizeof (int), sizeof (int));
+            if (passed && *passed < 0)
+              *passed = got;
+            else
+              close (got);
+          }
+      }
   if (n == 0)
     {
       *what = 0;
@@ -98,8 +158,21 @@ silo_sync_recv (int fd, char *what, silo_error_t *err)
   buf[n] = '\0';
   *what = buf[0];
   if (buf[0] == 'E')
-    return silo_error_make (err, 0, "%s", buf + 1);
+    {
+      if (passed && *passed >= 0)
+        {
+          close (*passed);
+          *passed = -1;
+        }
+      return silo_error_make (err, 0, "%s", buf + 1);
+    }
   return 0;
+}
+
+int
+silo_sync_recv (int fd, char *what, silo_error_t *err)
+{
+  return silo_sync_recv_fd (fd, what, NULL, err);
 }
 
 static int
@@ -826,6 +899,31 @@ finalize_process (const struct silo_spec_process *p, const struct silo_spec_secc
   return silo_error_make (err, errno, "exec `%s`", exe);
 }
 
+/* The process's terminal: a pty of the container's own devpts (so that `tty` names it and the
+   process can reopen it), its master sent to the runtime, its slave the controlling terminal and
+   the standard streams, owned by the process's user.  */
+static int
+setup_terminal (const struct silo_spec_process *p, int sync_fd, unsigned cols, unsigned rows, silo_error_t *err)
+{
+  cleanup_close int master = -1;
+  int slave = -1;
+
+  if (silo_terminal_open ("/dev/ptmx", &master, &slave, err) < 0)
+    return -1;
+  if (silo_terminal_set_size (slave, cols, rows, err) < 0 || silo_sync_send_fd (sync_fd, 'T', master, err) < 0)
+    goto fail;
+  if (fchown (slave, p->uid, (gid_t) -1) < 0)
+    {
+      silo_error_make (err, errno, "cannot give the terminal to uid %u", (unsigned) p->uid);
+      goto fail;
+    }
+  return silo_terminal_make_controlling (slave, err);
+
+fail:
+  close (slave);
+  return -1;
+}
+
 static void __attribute__ ((noreturn))
 child_fail (int sync_fd, silo_error_t *err)
 {
@@ -929,6 +1027,9 @@ silo_linux_init (const struct silo_init_config *cfg)
     child_fail (cfg->sync_fd, &err);
   if (finish_mounts (spec, &err) < 0)
     child_fail (cfg->sync_fd, &err);
+  if (cfg->terminal
+      && setup_terminal (&spec->process, cfg->sync_fd, spec->process.console_cols, spec->process.console_rows, &err) < 0)
+    child_fail (cfg->sync_fd, &err);
 
   finalize_process (&spec->process, spec->seccomp, cfg->sync_fd, cfg->fifo_fd, &err);
   child_fail (cfg->sync_fd, &err);
@@ -951,6 +1052,13 @@ silo_linux_exec (const struct silo_exec_config *cfg)
           child_fail (cfg->sync_fd, &err);
         }
       close (cfg->userns_fd);
+      /* The terminal is opened with our fsuid, which must be mapped in the container's user
+         namespace for the pty to be the container's (chown-able, reopenable): become its root.  */
+      if (cfg->terminal && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+        {
+          silo_error_make (&err, errno, "user namespace: cannot become root (is container id 0 mapped?)");
+          child_fail (cfg->sync_fd, &err);
+        }
     }
   if (cfg->mntns_fd >= 0)
     {
@@ -961,6 +1069,8 @@ silo_linux_exec (const struct silo_exec_config *cfg)
         }
       close (cfg->mntns_fd);
     }
+  if (cfg->terminal && setup_terminal (cfg->process, cfg->sync_fd, cfg->cols, cfg->rows, &err) < 0)
+    child_fail (cfg->sync_fd, &err);
   finalize_process (cfg->process, cfg->seccomp, cfg->sync_fd, -1, &err);
   child_fail (cfg->sync_fd, &err);
 }

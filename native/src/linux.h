@@ -5,6 +5,7 @@
  * Sync protocol (one SOCK_SEQPACKET socketpair, one message per packet):
  *   parent -> child  'G'        maps written, cgroup joined: go on
  *   child -> parent  'R'        set up; (create: waiting on exec.fifo) about to execve
+ *   child -> parent  'T' + fd   (with a terminal) the pty master, as SCM_RIGHTS, before 'R'
  *   child -> parent  'E' text   failed with message TEXT; the child then exits
  *   EOF after 'R'               execve succeeded (the socket is close-on-exec)  */
 #ifndef SILO_LINUX_H
@@ -25,6 +26,7 @@ struct silo_init_config
   int fifo_fd;          /* O_PATH fd of exec.fifo (create), or -1 (run) */
   bool new_userns;      /* the clone created a user namespace */
   silo_cgroup_mode_t cgroup_mode;
+  bool terminal;        /* open a pty in the container, send its master ('T') */
 };
 
 /* The container's init, in the child of clone (): never returns.  */
@@ -37,6 +39,8 @@ struct silo_exec_config
   int sync_fd;
   int userns_fd; /* -1: do not join */
   int mntns_fd;  /* -1: do not join */
+  bool terminal; /* open a pty in the container, send its master ('T'), make it the process's */
+  unsigned cols, rows; /* its window size (0: the default) */
 };
 
 /* The process `exec` starts, in the forked child: never returns.  */
@@ -46,6 +50,10 @@ void silo_linux_exec (const struct silo_exec_config *cfg) __attribute__ ((noretu
 int silo_sync_send (int fd, char what, silo_error_t *err);
 /* Wait for one message; *WHAT is the byte, 0 on EOF.  An 'E' message becomes *ERR.  */
 int silo_sync_recv (int fd, char *what, silo_error_t *err);
+/* A message with a file descriptor (SCM_RIGHTS).  */
+int silo_sync_send_fd (int fd, char what, int passed, silo_error_t *err);
+/* As silo_sync_recv; *PASSED gets the descriptor the message carried (close-on-exec), or -1.  */
+int silo_sync_recv_fd (int fd, char *what, int *passed, silo_error_t *err);
 
 /* Write the id maps of PID (parent side of the user namespace dance).  */
 int silo_linux_write_id_maps (pid_t pid, const struct silo_spec_id_map *uid, size_t uid_len,

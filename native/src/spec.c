@@ -277,10 +277,21 @@ parse_process (yajl_val proc, struct silo_spec_process *p, silo_error_t *err)
 
   if ((ret = get_bool (proc, "terminal", "process.terminal", &p->terminal, err)) < 0)
     return ret;
-  if (p->terminal)
-    return silo_error_make (err, EINVAL,
-                            "config.json: `process.terminal` is true, but silo-runtime has no console "
-                            "socket: set it to false");
+  v = member (proc, "consoleSize");
+  if (v != NULL)
+    {
+      uint32_t size;
+      if (!YAJL_IS_OBJECT (v))
+        return type_error (err, "process.consoleSize", "an object");
+      if ((ret = get_u32 (v, "width", "process.consoleSize.width", &size, err)) < 0)
+        return ret;
+      if (ret > 0)
+        p->console_cols = size > 0xffff ? 0xffff : size;
+      if ((ret = get_u32 (v, "height", "process.consoleSize.height", &size, err)) < 0)
+        return ret;
+      if (ret > 0)
+        p->console_rows = size > 0xffff ? 0xffff : size;
+    }
 
   user = member (proc, "user");
   if (user != NULL)

@@ -90,6 +90,7 @@ struct silo_spec_seccomp
 struct silo_spec_process
 {
   bool terminal;
+  unsigned console_cols, console_rows; /* consoleSize.width / height, 0 when not given */
   uid_t uid;
   gid_t gid;
   gid_t *additional_gids;

@@ -5,6 +5,8 @@ import { ImageGcService } from './adapters/image-gc.service';
 import { ManagedNetworkProvider } from './adapters/network.provider';
 import { IMAGE_COMPONENTS } from './adapters/tokens';
 import { NodeAgentConfig } from './config/node-agent.config';
+import { ExecSessions } from './exec/exec-sessions';
+import { NatsSessionTransport, SessionTransport } from './exec/session-transport';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HostInfo } from './host/host-info';
 import { NodeIdentityStore } from './identity/node-identity.store';
@@ -63,6 +65,8 @@ export class NodeAgentModule {
         ContainerRuntime,
         TaskSetService,
         AgentRpcServer,
+        { provide: SessionTransport, useClass: NatsSessionTransport },
+        ExecSessions,
         AgentCommands,
         HeartbeatService,
         ImageGcService,

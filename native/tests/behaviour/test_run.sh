@@ -94,7 +94,7 @@ test_wrong_types_in_config_are_named() {
   assert_status 1
   assert_contains "$stderr" "\`process.args\` must be an array of strings"
   make_bundle "$b" 'c["process"]["terminal"] = True'
-  rt run --bundle "$b" "$(new_id)"
+  rt run -d --bundle "$b" "$(new_id)"
   assert_status 1
   assert_contains "$stderr" "process.terminal"
 }

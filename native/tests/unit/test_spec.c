@@ -172,7 +172,9 @@ test_bad_input_is_rejected_with_the_path_named (void)
   check_bad ("{" BASE ", \"process\": {\"args\": []}}", "`process.args` must be a non-empty array");
   check_bad ("{" BASE ", \"process\": {\"args\": \"sh\"}}", "`process.args` must be an array of strings");
   check_bad ("{" BASE ", \"process\": {\"args\": [1]}}", "`process.args` must be an array of strings");
-  check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"terminal\": true}}", "process.terminal");
+  check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"terminal\": 1}}", "process.terminal");
+  check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"consoleSize\": 80}}", "process.consoleSize");
+  check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"consoleSize\": {\"width\": -1}}}", "process.consoleSize.width");
   check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"cwd\": \"rel\"}}", "absolute path");
   check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"user\": {\"uid\": -1}}}", "process.user.uid");
   check_bad ("{" BASE ", \"process\": {\"args\": [\"x\"], \"user\": {\"uid\": \"0\"}}}", "must be an integer");
@@ -241,6 +243,15 @@ test_process_file (void)
   CHECK_STR_EQ (p.args[1], "-l");
   CHECK_STR_EQ (p.cwd, "/tmp");
   CHECK_INT_EQ (p.uid, 5);
+  CHECK (!p.terminal);
+  CHECK_INT_EQ (p.console_cols, 0);
+  silo_spec_process_clear (&p);
+  memset (&p, 0, sizeof (p));
+  CHECK_INT_EQ (silo_spec_parse_process ("{\"args\": [\"sh\"], \"cwd\": \"/\", \"terminal\": true, "
+                                         "\"consoleSize\": {\"width\": 120, \"height\": 30}}", &p, &err), 0);
+  CHECK (p.terminal);
+  CHECK_INT_EQ (p.console_cols, 120);
+  CHECK_INT_EQ (p.console_rows, 30);
   silo_spec_process_clear (&p);
   CHECK (silo_spec_parse_process ("{\"cwd\": \"/\"}", &p, &err) < 0);
   CHECK (strstr (err->msg, "process.args") != NULL);

@@ -10,10 +10,13 @@ import {
   AgentTaskListRequest,
   AgentTaskSetReply,
   AgentTaskSetRequest,
+  ExecOpenReply,
+  ExecOpenRequest,
   Subjects,
 } from '@silo/contracts';
 import { SiloError } from '@silo/domain';
 import { NatsClient } from '@silo/messaging';
+import { ExecSessions } from '../exec/exec-sessions';
 import { ContainerLogReader } from '../logs/container-log.reader';
 import { ContainerRuntime } from '../runtime/container-runtime';
 import { TaskSetService } from '../tasks/task-set.service';
@@ -31,6 +34,7 @@ export class AgentCommands implements OnApplicationBootstrap, OnApplicationShutd
     private readonly tasks: TaskSetService,
     private readonly runtime: ContainerRuntime,
     private readonly nats: NatsClient,
+    private readonly sessions: ExecSessions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,6 +46,7 @@ export class AgentCommands implements OnApplicationBootstrap, OnApplicationShutd
     }));
     this.server.handle(Subjects.agentLogs(node), AgentLogsRequest, (request) => this.logs(request));
     this.server.handle(Subjects.agentExec(node), AgentExecRequest, (request) => this.exec(request));
+    this.server.handle(Subjects.agentExecOpen(node), ExecOpenRequest, (request) => this.execOpen(request));
     this.server.handle(Subjects.agentStats(node), AgentStatsRequest, (request) => this.stats(request));
   }
 
@@ -83,17 +88,28 @@ export class AgentCommands implements OnApplicationBootstrap, OnApplicationShutd
     return { taskId: request.taskId, lines };
   }
 
-  private async exec(request: AgentExecRequest): Promise<AgentExecReply> {
-    const supervisor = this.task(request.taskId);
+  private runningTask(taskId: string) {
+    const supervisor = this.task(taskId);
     if (supervisor.status.state !== 'running') {
-      throw new SiloError('CONFLICT', `task ${request.taskId} is ${supervisor.status.state}, not running`);
+      throw new SiloError('CONFLICT', `task ${taskId} is ${supervisor.status.state}, not running`);
     }
+    return supervisor;
+  }
+
+  private async exec(request: AgentExecRequest): Promise<AgentExecReply> {
+    this.runningTask(request.taskId);
     return this.runtime.exec(request.taskId, request.command, {
       env: request.env,
       user: request.user,
       cwd: request.workingDir,
       timeoutMs: request.timeoutMs ?? 60_000,
     });
+  }
+
+  /** An interactive session (exec-session contract): the reply names its stdin and control subjects. */
+  private async execOpen(request: ExecOpenRequest): Promise<ExecOpenReply> {
+    this.runningTask(request.taskId);
+    return this.sessions.open(this.tasks.nodeId, request.taskId, request);
   }
 
   private async stats(request: AgentStatsRequest): Promise<AgentStatsReply> {
