@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -201,7 +202,7 @@ export class AgentLogsReply {
 /** `silo.agent.<nodeId>.exec` (command): run a command inside a running task's container. */
 export class AgentExecRequest {
   @Matches(TASK_ID_PATTERN) taskId!: string;
-  @IsArray() @ArrayMaxSize(1024) @IsString({ each: true }) @MinLength(1, { each: true }) command!: string[];
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1024) @IsString({ each: true }) @MinLength(1, { each: true }) command!: string[];
   @IsOptional() @IsObject() env?: Record<string, string>;
   @IsOptional() @IsString() @MaxLength(256) user?: string;
   @IsOptional() @IsString() @MaxLength(4096) workingDir?: string;

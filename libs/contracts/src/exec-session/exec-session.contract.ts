@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { TASK_ID_PATTERN } from '../agent-tasks/agent-tasks.contract';
 
 /**
@@ -11,14 +11,15 @@ import { TASK_ID_PATTERN } from '../agent-tasks/agent-tasks.contract';
  *    `Silo-Stream: stdout|stderr` (with a TTY everything is stdout); at the end one message with
  *    `Silo-Stream: exit` whose body is JSON `{ "exitCode": n }` (`{ "exitCode": -1, "error": "…" }`
  *    when it could not run). Nothing follows `exit`.
- * 3. Input: raw bytes published to `stdinSubject`; a message with header `Silo-Stdin: eof` closes stdin.
+ * 3. Input: raw bytes published to `stdinSubject`; a message with header `Silo-Stdin: eof` closes stdin
+ *    (with a TTY it is sent as ^D: an interactive shell may ignore it; send `exit`).
  * 4. Control: JSON to `controlSubject`: `{ "resize": { "cols": n, "rows": n } }`,
  *    `{ "signal": "SIGINT" }`, `{ "keepalive": true }`, `{ "close": true }` (kill the process).
  *    A session with no input or control message for `idleTimeoutMs` is killed (the caller is gone).
  */
 export class ExecOpenRequest {
   @Matches(TASK_ID_PATTERN) taskId!: string;
-  @IsArray() @ArrayMaxSize(1024) @IsString({ each: true }) @MinLength(1, { each: true }) command!: string[];
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1024) @IsString({ each: true }) @MinLength(1, { each: true }) command!: string[];
   @IsString() @MinLength(1) @MaxLength(256) outputSubject!: string;
   @IsBoolean() tty!: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(1000) cols?: number;
