@@ -1,9 +1,10 @@
 import { StatusReport, Subjects } from '@silo/contracts';
-import { NatsConnectionService } from '@silo/messaging';
+import { answerRequest, NatsConnectionService } from '@silo/messaging';
 import { bootstrapService, RunningService } from '@silo/service-kit';
 import { freePort, makeTempDir, NatsServerHandle, startNatsServer, TempDir } from '@silo/testing';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SiloError } from '@silo/domain';
 import { ApiModule } from './api.module';
 import { ApiConfig } from './config/api.config';
 
@@ -31,6 +32,26 @@ function standIn(nc: ReturnType<NatsConnectionService['require']>, subject: stri
   });
 }
 
+/**
+ * The registry's `silo.registry.auth.verify` for the generated admin only (the registry is the
+ * authority on credentials; the api asks it on every request).
+ */
+function authStandIn(nc: ReturnType<NatsConnectionService['require']>, home: string) {
+  nc.subscribe(Subjects.authVerify, {
+    queue: 'silo.registry',
+    callback: (_err, msg) => {
+      void answerRequest(msg.data, async (data) => {
+        const { authorization } = data as { authorization: string };
+        const creds = JSON.parse(readFileSync(join(home, 'admin-credentials.json'), 'utf8')) as { username: string; password: string };
+        if (authorization !== `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`) {
+          throw new SiloError('UNAUTHORIZED', 'invalid credentials');
+        }
+        return { principal: { kind: 'admin', name: 'admin', role: 'admin', teams: [], via: 'basic' } };
+      }).then((reply) => msg.respond(reply));
+    },
+  });
+}
+
 describe('api (real NATS; stand-in services)', () => {
   let nats: NatsServerHandle;
   let home: TempDir;
@@ -48,6 +69,7 @@ describe('api (real NATS; stand-in services)', () => {
     standIn(nc, Subjects.health('layer-store'), 'layer-store', 'l1', 'fail', 'silo.layer-store');
     standIn(nc, Subjects.health('node-agent'), 'node-agent', 'node-b', 'pass');
     standIn(nc, Subjects.health('node-agent'), 'node-agent', 'node-a', 'pass');
+    authStandIn(nc, home.path);
     // no scheduler: it must show as unreachable
     await nc.flush();
     const port = await freePort();
@@ -90,10 +112,11 @@ describe('api (real NATS; stand-in services)', () => {
   it('requires credentials for the API, with a WWW-Authenticate challenge', async () => {
     const anonymous = await fetch(`${base}/api/v1/status`);
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toContain('Basic realm="silo"');
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="silo"');
     expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     const wrong = await fetch(`${base}/api/v1/status`, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } });
     expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="silo"');
     expect(await wrong.json()).toMatchObject({ code: 'UNAUTHORIZED', message: 'invalid credentials' });
   });
 
@@ -125,10 +148,28 @@ describe('api (real NATS; stand-in services)', () => {
       configClass: ApiConfig,
       module: (config) => ApiModule.forRoot(config),
       httpPort: (config) => config.port,
-      env: { SILO_HOME: home.path, SILO_NATS_URL: nats.url, SILO_LOG_LEVEL: 'fatal', SILO_API_PORT: String(port), SILO_BIND_HOST: '127.0.0.1' },
+      env: {
+        SILO_HOME: home.path,
+        SILO_NATS_URL: nats.url,
+        SILO_LOG_LEVEL: 'fatal',
+        SILO_API_PORT: String(port),
+        SILO_BIND_HOST: '127.0.0.1',
+        SILO_DASHBOARD_DIR: join(home.path, 'no-dashboard'),
+      },
     });
     const after = JSON.parse(readFileSync(join(home.path, 'admin-credentials.json'), 'utf8'));
     expect(after.password).toBe(JSON.parse(before).password);
     expect(after.apiUrl).toBe(`http://127.0.0.1:${port}`);
+  });
+
+  it('answers a "not built" page at / while the dashboard is missing', async () => {
+    const port = Number(/:(\d+)$/.exec(JSON.parse(readFileSync(join(home.path, 'admin-credentials.json'), 'utf8')).apiUrl)![1]);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('dashboard is not built');
+    const api = await fetch(`http://127.0.0.1:${port}/api/v1/nope`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

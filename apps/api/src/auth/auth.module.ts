@@ -1,20 +1,25 @@
-import { Module } from '@nestjs/common';
-import { ApiConfig } from '../config/api.config';
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AdminCredentials, AdminCredentialsStore } from '@silo/service-kit';
+import { ApiConfig } from '../config/api.config';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { BasicAuthGuard } from './basic-auth.guard';
 
+@Global()
 @Module({
+  controllers: [AuthController],
   providers: [
     { provide: AdminCredentialsStore, inject: [ApiConfig], useFactory: (config: ApiConfig) => new AdminCredentialsStore(config.home) },
     {
+      // Generated on the first start (the registry verifies it; users read it to log in).
       provide: AdminCredentials,
       inject: [AdminCredentialsStore, ApiConfig],
       useFactory: (store: AdminCredentialsStore, config: ApiConfig) => store.loadOrCreate({ apiUrl: config.apiUrl, registry: config.registry }),
     },
     AuthService,
-    BasicAuthGuard,
+    { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, BasicAuthGuard, AdminCredentialsStore],
+  exports: [AuthService, AdminCredentialsStore],
 })
 export class AuthModule {}

@@ -1,31 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { AdminCredentials } from '@silo/service-kit';
+import {
+  AuthVerifyReply,
+  PrincipalView,
+  SessionCreateReply,
+  SessionCreateRequest,
+  SessionRevokeReply,
+  Subjects,
+} from '@silo/contracts';
+import { Rpc } from '../common/rpc.service';
+import { AuthenticationRequired } from './errors/auth.errors';
 
-export interface Principal {
-  username: string;
-  role: 'admin';
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** Checks credentials. Today: the generated admin; users, teams and tokens arrive with #3/#6. */
+/**
+ * Who a request comes from, asked of the registry (the one authority on accounts) every time: no
+ * cache across requests, so a revoked token or a deleted account stops working at once.
+ */
 @Injectable()
 export class AuthService {
-  constructor(private readonly admin: AdminCredentials) {}
+  constructor(private readonly rpc: Rpc) {}
 
-  /** Parses an `Authorization` header; undefined when absent, malformed or wrong. */
-  authenticate(header: string | undefined): Principal | undefined {
-    const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '')?.[1];
-    if (!encoded) return undefined;
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    const username = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    // Compare digests: constant time whatever the lengths.
-    const userOk = timingSafeEqual(digest(username), digest(this.admin.username));
-    const passOk = timingSafeEqual(digest(password), digest(this.admin.password));
-    return userOk && passOk ? { username, role: 'admin' } : undefined;
+  /** The principal for an `Authorization` header value; UNAUTHORIZED or SESSION_EXPIRED otherwise. */
+  async verify(authorization: string | undefined): Promise<PrincipalView> {
+    const value = authorization?.trim();
+    if (!value) throw new AuthenticationRequired();
+    if (value.length > 8192) throw new AuthenticationRequired('invalid credentials');
+    const reply = await this.rpc.call(Subjects.authVerify, { authorization: value }, AuthVerifyReply);
+    return reply.principal;
   }
+
+  login(request: SessionCreateRequest): Promise<SessionCreateReply> {
+    return this.rpc.call(Subjects.sessionCreate, { ...request }, SessionCreateReply);
+  }
+
+  logout(token: string): Promise<SessionRevokeReply> {
+    return this.rpc.call(Subjects.sessionRevoke, { token }, SessionRevokeReply);
+  }
+}
+
+/** `Bearer <token>` → token (undefined for other schemes). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
 }

@@ -1,5 +1,7 @@
 import { BaseServiceConfig, EnvVar } from '@silo/service-kit';
-import { IsInt, IsOptional, IsUrl, Matches, Max, Min } from 'class-validator';
+import { existsSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 export class ApiConfig extends BaseServiceConfig {
   @EnvVar('SILO_API_PORT')
@@ -34,6 +36,33 @@ export class ApiConfig extends BaseServiceConfig {
   @Max(60_000)
   statusTimeoutMs = 2000;
 
+  /** Comment lines on idle SSE streams and `{ "keepalive": true }` lines on idle followed logs. */
+  @EnvVar('SILO_API_KEEPALIVE_MS')
+  @IsInt()
+  @Min(50)
+  @Max(300_000)
+  keepaliveMs = 15_000;
+
+  /** How long the agents follow a log stream for one request at most (the agent's limit is 1 h). */
+  @EnvVar('SILO_API_LOG_FOLLOW_MS')
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  logFollowMs = 3_600_000;
+
+  /** `top` reads every agent's cgroup counters twice, this far apart, to compute CPU use. */
+  @EnvVar('SILO_API_TOP_SAMPLE_MS')
+  @IsInt()
+  @Min(50)
+  @Max(10_000)
+  topSampleMs = 500;
+
+  /** The dashboard's build directory; default `<repo root>/dist/apps/dashboard`. */
+  @EnvVar('SILO_DASHBOARD_DIR')
+  @IsString()
+  @MinLength(1)
+  dashboardDir: string = defaultDashboardDir(__dirname);
+
   get apiUrl(): string {
     return this.publicUrl ?? `http://127.0.0.1:${this.port}`;
   }
@@ -41,4 +70,23 @@ export class ApiConfig extends BaseServiceConfig {
   get registry(): string {
     return this.registryAddress ?? `127.0.0.1:${this.registryPort}`;
   }
+}
+
+/**
+ * `<repo root>/dist/apps/dashboard`, found from this file's own location: it runs from
+ * `dist/apps/api/src/config/` when built and from `apps/api/src/config/` in tests.
+ */
+export function defaultDashboardDir(here: string): string {
+  const built = `${sep}dist${sep}apps${sep}api${sep}`;
+  const source = `${sep}apps${sep}api${sep}`;
+  let root: string | undefined;
+  if (here.includes(built)) root = here.slice(0, here.lastIndexOf(built));
+  else if (here.includes(source)) root = here.slice(0, here.lastIndexOf(source));
+  if (root === undefined) {
+    // Elsewhere (bundled): the nearest directory above with a package.json.
+    let dir = here;
+    while (dirname(dir) !== dir && !existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+    root = dir;
+  }
+  return join(root, 'dist', 'apps', 'dashboard');
 }

@@ -1,37 +1,54 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { JoinTokenCreateReply, JoinTokenCreateRequest, JoinTokenListReply, JoinTokenRevokeReply, Subjects } from '@silo/contracts';
-import { NatsClient } from '@silo/messaging';
-import { BasicAuthGuard } from '../auth/basic-auth.guard';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  JoinTokenCreateReply,
+  JoinTokenCreateRequest,
+  JoinTokenListReply,
+  JoinTokenRevokeReply,
+  PrincipalView,
+  Subjects,
+} from '@silo/contracts';
+import { authorize } from '../authorization/policy';
+import { CurrentPrincipal } from '../common/principal';
+import { Rpc } from '../common/rpc.service';
+import { ApiContract } from '../docs/api-contract.decorator';
 
-/** Join tokens for hosts (`silo agent --join … --token …`), forwarded to the scheduler. */
+/** Join tokens for hosts (`silo agent --join … --token …`), forwarded to the scheduler (admin). */
+@ApiTags('nodes')
+@ApiBearerAuth()
+@ApiBasicAuth()
 @Controller('api/v1/nodes/join-tokens')
-@UseGuards(BasicAuthGuard)
 export class JoinTokensController {
-  constructor(private readonly nats: NatsClient) {}
+  constructor(private readonly rpc: Rpc) {}
 
-  /** `POST /api/v1/nodes/join-tokens` `{ description?, ttlSeconds? }`: the token, shown this once. */
   @Post()
   @HttpCode(201)
-  create(@Body() body: JoinTokenCreateRequest): Promise<JoinTokenCreateReply> {
-    return this.nats.request(Subjects.joinTokenCreate, { ...body }, { reply: JoinTokenCreateReply });
+  @ApiContract({ summary: 'a join token, shown this once (admin)', body: JoinTokenCreateRequest, reply: JoinTokenCreateReply, status: 201 })
+  create(@CurrentPrincipal() principal: PrincipalView, @Body() body: JoinTokenCreateRequest): Promise<JoinTokenCreateReply> {
+    authorize(principal, { kind: 'node', access: 'write' });
+    return this.rpc.call(Subjects.joinTokenCreate, { ...body }, JoinTokenCreateReply);
   }
 
-  /** `GET /api/v1/nodes/join-tokens`: every token, never a secret. */
   @Get()
-  list(): Promise<JoinTokenListReply> {
-    return this.nats.request(Subjects.joinTokenList, {}, { reply: JoinTokenListReply });
+  @ApiContract({ summary: 'every join token, never a secret (admin)', reply: JoinTokenListReply })
+  list(@CurrentPrincipal() principal: PrincipalView): Promise<JoinTokenListReply> {
+    authorize(principal, { kind: 'node', access: 'write' });
+    return this.rpc.call(Subjects.joinTokenList, {}, JoinTokenListReply);
   }
 
-  /** `POST /api/v1/nodes/join-tokens/ID/revoke` (or `DELETE …/ID`): registrations with it are refused. */
+  /** Also `POST …/ID/revoke` (kept for older clients). */
   @Post(':id/revoke')
   @HttpCode(200)
-  revoke(@Param('id') id: string): Promise<JoinTokenRevokeReply> {
-    return this.nats.request(Subjects.joinTokenRevoke, { id }, { reply: JoinTokenRevokeReply });
+  @ApiContract({ summary: 'revoke a join token (admin)', reply: JoinTokenRevokeReply })
+  revoke(@CurrentPrincipal() principal: PrincipalView, @Param('id') id: string): Promise<JoinTokenRevokeReply> {
+    authorize(principal, { kind: 'node', access: 'write' });
+    return this.rpc.call(Subjects.joinTokenRevoke, { id }, JoinTokenRevokeReply);
   }
 
   @Delete(':id')
   @HttpCode(200)
-  remove(@Param('id') id: string): Promise<JoinTokenRevokeReply> {
-    return this.revoke(id);
+  @ApiContract({ summary: 'revoke a join token (admin)', reply: JoinTokenRevokeReply })
+  remove(@CurrentPrincipal() principal: PrincipalView, @Param('id') id: string): Promise<JoinTokenRevokeReply> {
+    return this.revoke(principal, id);
   }
 }

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { OpenApiDocs } from './openapi';
+
+@Module({ providers: [OpenApiDocs] })
+export class DocsModule {}
