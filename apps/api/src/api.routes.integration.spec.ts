@@ -319,6 +319,7 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
         SILO_API_KEEPALIVE_MS: '200',
         SILO_API_TOP_SAMPLE_MS: '100',
         SILO_DASHBOARD_DIR: dashboard.path,
+        SILO_REGISTRY_ADDRESS: 'registry.test:5123',
       },
     });
     await api.app.get(NatsConnectionService).ready();
@@ -361,7 +362,9 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
       expect(bad.status).toBe(401);
       const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rita', password: 'correct horse' }) });
       expect(login.status).toBe(200);
-      const { token } = (await login.json()) as { token: string };
+      const { token, registry } = (await login.json()) as { token: string; registry: string };
+      // where `silo image push` goes after `silo login`
+      expect(registry).toBe('registry.test:5123');
       const who = await get('/api/v1/auth/whoami', token);
       expect(await who.json()).toEqual({ principal: SESSIONS['red-token'] });
       SESSIONS['temp-token'] = SESSIONS['red-token']!;

@@ -48,3 +48,33 @@ export class BackgroundCli {
     return stopProcess(this.child, 10_000, 'SIGINT');
   }
 }
+
+/**
+ * Runs `command` under script(1), which gives it a real pseudo-terminal (as a user's shell does),
+ * and types `lines` into it one by one once it has started.
+ */
+export function runScript(command: string, env: Record<string, string>, lines: string[], timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`script ${command} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    // type once the remote shell has printed its prompt
+    const typer = setInterval(() => {
+      if (!/[#$] /.test(stdout)) return;
+      clearInterval(typer);
+      child.stdin!.write(`${lines.join('\n')}\n`);
+    }, 100);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearInterval(typer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

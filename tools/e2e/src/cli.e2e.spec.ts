@@ -1,8 +1,8 @@
 import { buildOciLayout, makeTempDir, skopeoCopy, TempDir, waitFor } from '@silo/testing';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackgroundCli, CliResult, siloAsync } from './cli-runner';
-import { freePorts, Platform, platformEnv, Ports } from './platform';
+import { BackgroundCli, CliResult, runScript, siloAsync } from './cli-runner';
+import { freePorts, Platform, platformEnv, Ports, SILO_BIN } from './platform';
 
 /** `-o json` of a list command: an array, or an object holding one array. */
 function rows<T = Record<string, unknown>>(result: CliResult): T[] {
@@ -164,7 +164,8 @@ describe('the silo CLI against a real platform', () => {
     it('silo run creates a 3-replica service and follows it to 3/3 running (exit 0)', async () => {
       const result = await cli(['run', '--name', 'web', '--replicas', '3', '--memory', '64Mi', '--cpus', '0.1', '--env', 'GREETING=hi', image], { timeoutMs: 180_000 });
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/3\/3 running/);
+      // progress goes to stderr (stdout stays clean for programs)
+      expect(`${result.stdout}${result.stderr}`).toMatch(/3\/3 running/);
       const services = rows<ServiceRow>(await cli(['service', 'ls', '-o', 'json']));
       expect(services.find((s) => s.name === 'web')).toMatchObject({ desired: 3, running: 3 });
     }, 200_000);
@@ -198,10 +199,18 @@ describe('the silo CLI against a real platform', () => {
       expect(result.stdout).toContain('v1');
     });
 
+    it('silo exec -it gives a terminal inside the task (through script(1), a real pty) and passes the exit code', async () => {
+      const command = `${process.execPath} ${SILO_BIN} exec -it web.1 -- sh`;
+      const result = await runScript(command, env, ['echo hi-from-tty', 'tty', 'exit 5']);
+      expect(result.stdout).toContain('hi-from-tty');
+      expect(result.stdout).toMatch(/\/dev\/pts\/\d+/);
+      expect(result.code).toBe(5);
+    });
+
     it('silo service scale follows convergence down to 1', async () => {
       const result = await cli(['service', 'scale', 'web', '1'], { timeoutMs: 120_000 });
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/1\/1 running/);
+      expect(`${result.stdout}${result.stderr}`).toMatch(/1\/1 running/);
       const inspected = json<{ service?: ServiceRow } & ServiceRow>(await cli(['service', 'inspect', 'web', '-o', 'json']));
       expect(inspected.service ?? inspected).toMatchObject({ desired: 1, running: 1 });
     }, 130_000);
@@ -225,7 +234,7 @@ describe('the silo CLI against a real platform', () => {
     it('--detach returns at once', async () => {
       const result = await cli(['service', 'scale', 'web', '2', '--detach']);
       expect(result.code).toBe(0);
-      expect(result.stdout).not.toMatch(/2\/2 running/);
+      expect(`${result.stdout}${result.stderr}`).not.toMatch(/2\/2 running/);
     });
 
     it('an update to a tag that does not exist fails to converge: exit 2 with the reason', async () => {
@@ -280,8 +289,8 @@ describe('the silo CLI against a real platform', () => {
         const created = json<{ secret: string }>(await cli(['user', 'create', name, '--role', role, '-o', 'json']));
         passwords[name] = created.secret;
       }
-      expect((await cli(['team', 'member', 'set', 'a', 'alice', 'push'])).code).toBe(0);
-      expect((await cli(['team', 'member', 'set', 'b', 'bob', 'push'])).code).toBe(0);
+      expect((await cli(['team', 'member', 'a', 'alice', 'push'])).code).toBe(0);
+      expect((await cli(['team', 'member', 'b', 'bob', 'push'])).code).toBe(0);
       alice = userEnv('alice');
       bob = userEnv('bob');
       vera = userEnv('vera');
@@ -365,7 +374,7 @@ describe('the silo CLI against a real platform', () => {
     it('silo completion bash|zsh prints completion scripts', async () => {
       const bash = await cli(['completion', 'bash']);
       expect(bash.code).toBe(0);
-      expect(bash.stdout).toMatch(/complete -F/);
+      expect(bash.stdout).toMatch(/^complete .*-F _silo\w* silo$/m);
       expect(bash.stdout).toMatch(/service/);
       const zsh = await cli(['completion', 'zsh']);
       expect(zsh.code).toBe(0);

@@ -63,7 +63,8 @@ async function waitUntilHealthy(config: LauncherConfig, sink: ConsoleSink, proce
 function banner(sink: ConsoleSink, creds: { username: string; password: string; apiUrl: string; registry: string }, file: string, count: number) {
   const lines = [
     `Silo is up: ${count} components healthy.`,
-    `  api:       ${creds.apiUrl}`,
+    `  dashboard: ${creds.apiUrl}/`,
+    `  api:       ${creds.apiUrl}/api/v1  (OpenAPI: ${creds.apiUrl}/api/docs)`,
     `  registry:  ${creds.registry}`,
     `  username:  ${creds.username}`,
     `  password:  ${creds.password}`,
@@ -154,6 +155,8 @@ async function main(): Promise<void> {
     SILO_HOME: config.home,
     SILO_NATS_URL: natsUrl,
     SILO_REGISTRY_PORT: String(config.registryPort),
+    // where the node agent pulls unqualified references (`shop/web:v1`) from: this registry
+    SILO_REGISTRY_URL: process.env['SILO_REGISTRY_URL'] || `http://127.0.0.1:${config.registryPort}`,
     SILO_LAYER_STORE_PORT: String(config.layerStorePort),
     SILO_LAYER_STORE_URL: `http://127.0.0.1:${config.layerStorePort}`,
     SILO_API_PORT: String(config.apiPort),

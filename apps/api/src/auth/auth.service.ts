@@ -8,6 +8,8 @@ import {
   Subjects,
 } from '@silo/contracts';
 import { Rpc } from '../common/rpc.service';
+import { ApiConfig } from '../config/api.config';
+import { LoginReply } from './dto/auth.dto';
 import { AuthenticationRequired } from './errors/auth.errors';
 
 /**
@@ -16,7 +18,10 @@ import { AuthenticationRequired } from './errors/auth.errors';
  */
 @Injectable()
 export class AuthService {
-  constructor(private readonly rpc: Rpc) {}
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly config: ApiConfig,
+  ) {}
 
   /** The principal for an `Authorization` header value; UNAUTHORIZED or SESSION_EXPIRED otherwise. */
   async verify(authorization: string | undefined): Promise<PrincipalView> {
@@ -27,8 +32,9 @@ export class AuthService {
     return reply.principal;
   }
 
-  login(request: SessionCreateRequest): Promise<SessionCreateReply> {
-    return this.rpc.call(Subjects.sessionCreate, { ...request }, SessionCreateReply);
+  async login(request: SessionCreateRequest): Promise<LoginReply> {
+    const session = await this.rpc.call(Subjects.sessionCreate, { ...request }, SessionCreateReply);
+    return { ...session, registry: this.config.registry };
   }
 
   logout(token: string): Promise<SessionRevokeReply> {

@@ -1,3 +1,4 @@
+import { execSocketUrl } from '../exec/interactive-exec';
 import type { ServiceTask, ServiceView } from '@silo/contracts';
 import { makeTempDir, TempDir } from '@silo/testing';
 import type { AddressInfo } from 'node:net';
@@ -172,5 +173,19 @@ describe('silo exec -it errors', () => {
       wss.close();
       await dir.cleanup();
     }
+  });
+});
+
+describe('execSocketUrl', () => {
+  it('sends the terminal size only when the terminal reports one', () => {
+    const options = { taskId: 'web.1.ab', command: ['sh', '-c', 'echo hi'], tty: true, stdin: true };
+    const sized = new URL(execSocketUrl('http://api:7070', options, { cols: 120, rows: 40 }));
+    expect(sized.protocol).toBe('ws:');
+    expect(sized.pathname).toBe('/api/v1/tasks/web.1.ab/exec/ws');
+    expect(sized.searchParams.getAll('command')).toEqual(['sh', '-c', 'echo hi']);
+    expect([sized.searchParams.get('cols'), sized.searchParams.get('rows'), sized.searchParams.get('tty')]).toEqual(['120', '40', '1']);
+    const unsized = new URL(execSocketUrl('https://api', options, { cols: 0, rows: 0 }));
+    expect(unsized.protocol).toBe('wss:');
+    expect(unsized.searchParams.has('cols')).toBe(false);
   });
 });

@@ -41,7 +41,7 @@ export function registerLoginCommands(program: Command, io: CliIo): void {
     .argument('[api-url]', 'the api, e.g. https://silo.example.com:7070 (default: the context\'s, or the local platform\'s)')
     .option('-u, --username <name>', 'account name (default: $SILO_USERNAME, or prompt)')
     .option('--password-stdin', 'read the password from stdin (else prompt without echo on a terminal, or read stdin)')
-    .option('--registry <host:port>', 'the registry for silo image push (default: the api host, port 5000)')
+    .option('--registry <host:port>', 'the registry for silo image push (default: the one the api names)')
     .option('--ttl <seconds>', 'session lifetime in seconds (default: the server\'s, 12 h)')
     .action(async (apiUrlArg: string | undefined, flags: LoginFlags, command: Command) =>
       runAction(io, async () => {
@@ -66,7 +66,7 @@ export function registerLoginCommands(program: Command, io: CliIo): void {
         if (!password) throw new Error('empty password');
         const client = new ApiClient({ apiUrl, source: 'silo login' });
         const body = { username, password, ...(flags.ttl ? { ttlSeconds: Number(flags.ttl) } : {}) };
-        let reply: SessionCreateReply;
+        let reply: SessionCreateReply & { registry?: string };
         try {
           reply = await client.post<SessionCreateReply>('/api/v1/auth/login', undefined, body);
         } catch (err) {
@@ -75,7 +75,8 @@ export function registerLoginCommands(program: Command, io: CliIo): void {
           throw err;
         }
         const name = globals.context ?? contextNameFor(apiUrl);
-        const registry = flags.registry ?? existing?.registry ?? (local && local.apiUrl === apiUrl ? local.registry : undefined) ?? defaultRegistryFor(apiUrl);
+        // the api says where its registry is (`registry` in the login reply); a flag overrides it
+        const registry = flags.registry ?? reply.registry ?? existing?.registry ?? (local && local.apiUrl === apiUrl ? local.registry : undefined) ?? defaultRegistryFor(apiUrl);
         store.put(name, { apiUrl, registry, username, token: reply.token, expiresAt: reply.expiresAt });
         io.out(`Logged in to ${apiUrl} as ${reply.principal.name} (${reply.principal.role}); context "${name}" is now current, session expires ${shortTime(reply.expiresAt)}.\n`);
       }),

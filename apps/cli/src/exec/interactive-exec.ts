@@ -18,7 +18,8 @@ export function execSocketUrl(apiUrl: string, options: InteractiveOptions, size?
   for (const word of options.command) url.searchParams.append('command', word);
   if (options.tty) {
     url.searchParams.set('tty', '1');
-    if (size) {
+    // a terminal that reports no size (0x0, e.g. under `script`) gets the server's default
+    if (size && size.cols > 0 && size.rows > 0) {
       url.searchParams.set('cols', String(size.cols));
       url.searchParams.set('rows', String(size.rows));
     }
@@ -94,7 +95,12 @@ export function interactiveExec(io: CliIo, target: ApiTarget, options: Interacti
         socket.send(JSON.stringify({ eof: true }));
       }
       if (options.tty && terminal) {
-        cleanups.push(terminal.onSignal('SIGWINCH', () => socket.send(JSON.stringify({ resize: terminal.size() }))));
+        cleanups.push(
+          terminal.onSignal('SIGWINCH', () => {
+            const size = terminal.size();
+            if (size.cols > 0 && size.rows > 0) socket.send(JSON.stringify({ resize: size }));
+          }),
+        );
       }
       if (terminal) {
         // Killed while the terminal is raw: restore it on the way out (finish runs the cleanups).

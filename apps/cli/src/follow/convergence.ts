@@ -65,6 +65,34 @@ export function stuckReason(snapshot: Snapshot | undefined): string {
   return `${snapshot.service.running}/${snapshot.service.desired} running, rollout ${snapshot.service.rollout}`;
 }
 
+const FAILED = new Set(['failed', 'oom-killed', 'rejected']);
+
+/**
+ * Replicas that keep failing: when no task of the current version runs and each wanted replica has
+ * failed `perReplica` times (distinct tasks, seen across polls), waiting longer will not help — the
+ * image is missing, the command crashes at once. The scheduler keeps retrying with backoff; the
+ * CLI stops following and says why (exit 2), as `kubectl rollout status` does for a crash loop.
+ */
+export class CrashLoopDetector {
+  private readonly failed = new Map<string, string>();
+
+  constructor(private readonly perReplica = 3) {}
+
+  observe(snapshot: Snapshot): FollowResult | undefined {
+    const { service, tasks } = snapshot;
+    if (service.mode === 'job' || service.desired === 0) return undefined;
+    for (const t of tasks) {
+      if (t.version === service.version && (FAILED.has(t.state) || (t.state === 'exited' && t.desiredState === 'running'))) {
+        this.failed.set(t.taskId, t.reason ?? (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : t.state));
+      }
+    }
+    const running = tasks.some((t) => t.version === service.version && t.state === 'running');
+    if (running || this.failed.size < this.perReplica * service.desired) return undefined;
+    const reason = [...this.failed.values()].pop()!;
+    return { outcome: 'failed', snapshot, reason: `replicas keep failing (${this.failed.size} failed tasks, none running): ${reason}` };
+  }
+}
+
 /**
  * Follows a service (or job) until it converges, fails, the timeout passes or the signal aborts:
  * polls the service and its tasks, and hands every snapshot to the renderer.
@@ -73,6 +101,7 @@ export async function followConvergence(client: ApiClient, name: string, options
   const base = `/api/v1/${options.kind ?? 'services'}/${enc(name)}`;
   const deadline = Date.now() + options.timeoutMs;
   let last: Snapshot | undefined;
+  const crashLoop = new CrashLoopDetector();
   while (!options.signal.aborted) {
     try {
       const [{ service }, { tasks }] = await Promise.all([
@@ -81,7 +110,7 @@ export async function followConvergence(client: ApiClient, name: string, options
       ]);
       last = { service, tasks };
       options.onSnapshot(last);
-      const verdict = judge(last);
+      const verdict = judge(last) ?? crashLoop.observe(last);
       if (verdict) return verdict;
     } catch (err) {
       if (options.signal.aborted) break;

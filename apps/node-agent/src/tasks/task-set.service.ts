@@ -3,7 +3,7 @@ import { AgentTaskSetReply, AgentTaskSetRequest, AgentTaskSpec, ImagePullProgres
 import { NatsClient } from '@silo/messaging';
 import { AdminCredentialsStore, ServiceIdentity } from '@silo/service-kit';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeAgentConfig } from '../config/node-agent.config';
 import { CgroupStatsReader } from '../host/cgroup-stats.reader';
@@ -114,6 +114,12 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     // Containers outlive the agent (their monitors hold them); only the supervision stops.
     this.shuttingDown = true;
     for (const supervisor of this.supervisors.values()) supervisor.detach();
+    // No container left: nothing of this node stays under /run (a tmpfs shared by every agent).
+    try {
+      rmdirSync(this.layout.runDir);
+    } catch {
+      // not empty (containers still run) or already gone
+    }
   }
 
   /** Makes the desired set the node's target. Returns at once; the work goes on in the background. */

@@ -1,8 +1,14 @@
-import { PrincipalView } from '@silo/contracts';
+import { PrincipalView, SessionCreateReply } from '@silo/contracts';
 import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
+import { IsString, ValidateNested } from 'class-validator';
 
-export { SessionCreateRequest as LoginRequest, SessionCreateReply as LoginReply, SessionRevokeReply as LogoutReply } from '@silo/contracts';
+export { SessionCreateRequest as LoginRequest, SessionRevokeReply as LogoutReply } from '@silo/contracts';
+
+/** The session, and where this cluster's registry is (`silo image push` after `silo login`). */
+export class LoginReply extends SessionCreateReply {
+  /** `host:port` of the registry, as users reach it (SILO_REGISTRY_ADDRESS). */
+  @IsString() registry!: string;
+}
 
 export class WhoamiReply {
   @ValidateNested() @Type(() => PrincipalView) principal!: PrincipalView;
