@@ -1,6 +1,7 @@
 import type { ServiceRemoveReply, ServiceSpec, ServiceTask, ServiceView } from '@silo/contracts';
 import { Command } from 'commander';
 import type { ApiClient } from '../api-client/api-client';
+import type { Goal } from '../follow/convergence';
 import { followToExitCode } from '../follow/follow-runner';
 import type { CliIo } from '../output/io';
 import { OutputFormat, outputOption, print, printList } from '../output/render';
@@ -28,7 +29,7 @@ type Kind = 'services' | 'jobs';
  * Sends a change and follows it: prints the service, then (unless --detach) the convergence with
  * live progress; the exit code says whether it converged.
  */
-export async function changeAndFollow(io: CliIo, client: ApiClient, kind: Kind, name: string, flags: FollowFlags, change: () => Promise<{ service: ServiceView }>, verb: string): Promise<number> {
+export async function changeAndFollow(io: CliIo, client: ApiClient, kind: Kind, name: string, flags: FollowFlags, change: () => Promise<{ service: ServiceView }>, verb: string, goal: Goal = 'rollout'): Promise<number> {
   const timeoutMs = parseDurationMs(flags.timeout);
   const { service } = await change();
   io.err(`${service.name}: ${verb} (version ${service.version})\n`);
@@ -36,7 +37,7 @@ export async function changeAndFollow(io: CliIo, client: ApiClient, kind: Kind, 
     io.out(`${service.name}\n`);
     return 0;
   }
-  const { code } = await followToExitCode(io, client, { name, timeoutMs, kind });
+  const { code } = await followToExitCode(io, client, { name, timeoutMs, kind, goal });
   return code;
 }
 
@@ -123,7 +124,7 @@ export function registerWorkloadVerbs(parent: Command, io: CliIo, kind: Kind): v
         const [service, count] = name.includes('=') ? (name.split('=', 2) as [string, string]) : [name, replicas];
         if (count === undefined || !/^\d+$/.test(count)) throw new Error('usage: silo service scale NAME=REPLICAS (or NAME REPLICAS), REPLICAS a whole number');
         const client = clientFor(command, io);
-        return changeAndFollow(io, client, kind, service, flags, () => client.send('POST', `${base}/${enc(service)}/scale`, { replicas: Number(count) }), `scaling to ${count}`);
+        return changeAndFollow(io, client, kind, service, flags, () => client.send('POST', `${base}/${enc(service)}/scale`, { replicas: Number(count) }), `scaling to ${count}`, 'scale');
       }),
     );
 
@@ -142,7 +143,7 @@ export function registerWorkloadVerbs(parent: Command, io: CliIo, kind: Kind): v
       .action(async (name: string, flags: FollowFlags, command: Command) =>
         runAction(io, async () => {
           const client = clientFor(command, io);
-          return changeAndFollow(io, client, kind, name, flags, () => client.send('POST', `${base}/${enc(name)}/rollback`), 'rolling back');
+          return changeAndFollow(io, client, kind, name, flags, () => client.send('POST', `${base}/${enc(name)}/rollback`), 'rolling back', 'rollback');
         }),
       );
   }

@@ -59,3 +59,17 @@ describe('CrashLoopDetector', () => {
     expect(new CrashLoopDetector(1).observe({ service: service(), tasks: failing })?.outcome).toBe('failed');
   });
 });
+
+describe('judge by goal', () => {
+  const settled = (rollout: ServiceView['rollout']): Snapshot => ({ service: service({ rollout, running: 2 }), tasks: [task({ slot: 1 }), task({ slot: 2 })] });
+
+  it('a rollback succeeds when it has rolled back; an update fails there', () => {
+    expect(judge(settled('rolled-back'), 'rollback')?.outcome).toBe('converged');
+    expect(judge(settled('rolled-back'), 'rollout')?.outcome).toBe('failed');
+  });
+
+  it('a scale of a service rolled back earlier converges; a paused rollout fails every goal', () => {
+    expect(judge(settled('rolled-back'), 'scale')?.outcome).toBe('converged');
+    for (const goal of ['rollout', 'rollback', 'scale'] as const) expect(judge(settled('paused'), goal)?.outcome).toBe('failed');
+  });
+});

@@ -5,6 +5,13 @@ import { formatDurationMs } from '../service/durations';
 
 export type Outcome = 'converged' | 'failed' | 'timeout' | 'interrupted';
 
+/**
+ * What the followed operation waits for: a rollout (create, update, run) fails when it pauses or
+ * rolls back; a rollback's success is `rolled-back`; a scale does not care how the last rollout ended
+ * (a service rolled back earlier stays `rolled-back`) unless it is paused.
+ */
+export type Goal = 'rollout' | 'rollback' | 'scale';
+
 export interface Snapshot {
   service: ServiceView;
   tasks: ServiceTask[];
@@ -25,6 +32,7 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** `jobs` for a job (its routes and its completion rule). */
   kind?: 'services' | 'jobs';
+  goal?: Goal;
   onSnapshot(snapshot: Snapshot): void;
 }
 
@@ -36,7 +44,7 @@ export function currentTasks(tasks: ServiceTask[]): ServiceTask[] {
 }
 
 /** Decides whether a snapshot is done: converged, failed (with why), or still moving (undefined). */
-export function judge(snapshot: Snapshot): FollowResult | undefined {
+export function judge(snapshot: Snapshot, goal: Goal = 'rollout'): FollowResult | undefined {
   const { service, tasks } = snapshot;
   if (service.mode === 'job') {
     const lastFailure = [...tasks].reverse().find((t) => t.state === 'failed' || t.state === 'oom-killed' || (t.state === 'exited' && t.exitCode !== 0));
@@ -46,12 +54,13 @@ export function judge(snapshot: Snapshot): FollowResult | undefined {
     }
     return undefined;
   }
-  if (service.rollout === 'paused' || service.rollout === 'rolled-back') {
+  const finished = goal === 'rollout' ? ['completed'] : ['completed', 'rolled-back'];
+  if (service.rollout === 'paused' || (goal === 'rollout' && service.rollout === 'rolled-back')) {
     return { outcome: 'failed', snapshot, reason: `rollout ${service.rollout}${service.rolloutMessage ? `: ${service.rolloutMessage}` : ''}` };
   }
   const wanted = tasks.filter((t) => t.desiredState === 'running');
   const settled = wanted.every((t) => t.version === service.version && t.state === 'running');
-  if (service.rollout === 'completed' && service.running >= service.desired && settled) return { outcome: 'converged', snapshot };
+  if (finished.includes(service.rollout) && service.running >= service.desired && settled) return { outcome: 'converged', snapshot };
   return undefined;
 }
 
@@ -102,6 +111,7 @@ export async function followConvergence(client: ApiClient, name: string, options
   const deadline = Date.now() + options.timeoutMs;
   let last: Snapshot | undefined;
   const crashLoop = new CrashLoopDetector();
+  let lastFailedExit: number | undefined;
   while (!options.signal.aborted) {
     try {
       const [{ service }, { tasks }] = await Promise.all([
@@ -110,7 +120,10 @@ export async function followConvergence(client: ApiClient, name: string, options
       ]);
       last = { service, tasks };
       options.onSnapshot(last);
-      const verdict = judge(last) ?? crashLoop.observe(last);
+      for (const t of tasks) if (t.state === 'exited' && t.exitCode !== undefined && t.exitCode !== 0) lastFailedExit = t.exitCode;
+      const verdict = judge(last, options.goal) ?? crashLoop.observe(last);
+      // a job's failed runs may be gone from the list by the time it gives up: the last one seen decides
+      if (verdict?.outcome === 'failed' && service.mode === 'job' && lastFailedExit !== undefined) return { ...verdict, exitCode: lastFailedExit };
       if (verdict) return verdict;
     } catch (err) {
       if (options.signal.aborted) break;

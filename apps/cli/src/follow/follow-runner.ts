@@ -1,12 +1,13 @@
 import type { ApiClient } from '../api-client/api-client';
 import type { CliIo } from '../output/io';
-import { followConvergence, Outcome } from './convergence';
+import { followConvergence, Goal, Outcome } from './convergence';
 import { ProgressView } from './progress-view';
 
 export interface FollowRequest {
   name: string;
   timeoutMs: number;
   kind?: 'services' | 'jobs';
+  goal?: Goal;
   /** What to call the operation in messages (`rollout`, `scale`, `job`). */
   what?: string;
 }
@@ -30,6 +31,7 @@ export async function followToExitCode(io: CliIo, client: ApiClient, request: Fo
       pollMs,
       signal: controller.signal,
       kind: request.kind,
+      goal: request.goal,
       onSnapshot: (s) => view.render(s),
     });
     const ps = `silo ${request.kind === 'jobs' ? 'job' : 'service'} ps ${request.name}`;

@@ -173,5 +173,7 @@ async function expectStatus(res: Response, ok: number[], what: string): Promise<
     return;
   }
   const text = await res.text().catch(() => '');
-  throw new Error(`${what}: the registry answered ${res.status} ${describeRegistryError(text)}`.trim());
+  // HEAD answers have no body: say what a 403 means rather than a bare status
+  const detail = describeRegistryError(text) || (res.status === 403 ? 'DENIED: these credentials may not push to this repository (a team member pushes to <team>/…)' : '');
+  throw new Error(`${what}: the registry answered ${res.status} ${detail}`.trim());
 }

@@ -225,6 +225,29 @@ describe('reconcile', () => {
     expect([...m.tasks.values()].filter((t: TaskModel) => t.desired === 'complete')).toHaveLength(3);
   });
 
+  it('a job gives up after three failed runs, even once the failed runs are forgotten', () => {
+    const job = service('flaky', {}, 'job');
+    const m = cluster(['a'], job);
+    let now = 0;
+    reconcile(m, now, ids, settings);
+    const slots: string[] = [];
+    for (let run = 0; run < 5 && job.rollout === 'updating'; run++) {
+      const [task] = live(m);
+      slots.push(task!.slot);
+      task!.state = 'exited';
+      task!.exitCode = 4;
+      reconcile(m, (now += 100), ids, settings);
+      // the agent removes the failed run; the scheduler forgets it
+      agentsRun(m, now);
+      reconcile(m, (now += 100), ids, settings);
+      expect([...m.tasks.values()].filter((t) => t.taskId === task!.taskId)).toHaveLength(0);
+    }
+    expect(job.rollout).toBe('paused');
+    expect(job.rolloutMessage).toBe('3 failed runs: giving up');
+    expect(slots).toEqual(['1', '2', '3']);
+    expect(live(m)).toHaveLength(0);
+  });
+
   it('a higher-priority service preempts lower-priority tasks when nothing else fits, and says so', () => {
     const low = service('batch', { replicas: 2, priority: 0, resources: { memoryRequestBytes: 4 * 2 ** 30 } });
     const m = cluster(['a'], low);

@@ -366,6 +366,9 @@ function retireReplaced(model: ClusterModel, bySlot: Map<string, TaskModel[]>, t
   }
 }
 
+/** The key under which a job's failed runs are counted in `ServiceModel.failures`. */
+const JOB_FAILURES = '#job';
+
 function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): void {
   const { now, touch, result } = round;
   const spec = currentSpec(service);
@@ -373,7 +376,8 @@ function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): 
   const parallelism = spec.parallelism ?? 1;
   let done = 0;
   let active = 0;
-  let failures = 0;
+  // Failed runs are counted on the service: their tasks are forgotten once their node removed them.
+  const record = service.failures.get(JOB_FAILURES) ?? { count: 0, retryAtMs: 0 };
   for (const task of tasks) {
     if (task.state === 'exited' && task.exitCode === 0) {
       if (task.desired !== 'complete') {
@@ -382,12 +386,13 @@ function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): 
       }
       done += 1;
     } else if (task.desired === 'running' && failed(task)) {
-      failures += 1;
+      record.count += 1;
+      service.failures.set(JOB_FAILURES, record);
       task.desired = 'shutdown';
       touch(task);
     } else if (task.desired === 'running') active += 1;
-    else if (task.desired === 'shutdown' && failed(task)) failures += 1;
   }
+  const failures = record.count;
   const maxFailures = Math.max(3, completions * 3);
   if (done >= completions || failures >= maxFailures) {
     const rollout = done >= completions ? 'completed' : 'paused';
@@ -399,7 +404,8 @@ function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): 
     }
     return;
   }
-  let slot = tasks.length;
+  // slots number the runs: 1, 2, 3… (never reused, though old runs are forgotten)
+  let slot = Math.max(tasks.length, ...tasks.map((t) => Number(t.slot) || 0), record.count + done);
   while (active < parallelism && done + active < completions) {
     slot += 1;
     touch(newTask(round, service, String(slot)));

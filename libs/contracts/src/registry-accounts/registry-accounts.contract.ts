@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 
-/** Users and robots; robots are named `<team>+<name>`. */
-export const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,62}(\+[a-z0-9][a-z0-9._-]{0,62})?$/;
+/** Users (two characters or more) and robots, named `<team>+<name>` (a team name may be one character). */
+export const ACCOUNT_NAME_PATTERN = /^(?:[a-z0-9][a-z0-9._-]{1,62}|[a-z0-9][a-z0-9._-]{0,62}\+[a-z0-9][a-z0-9._-]{0,62})$/;
 /** Teams own the namespace `<team>/…`: a team name is a repository path component. */
 export const TEAM_NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 export const TEAM_ROLES = ['pull', 'push', 'delete', 'admin'] as const;

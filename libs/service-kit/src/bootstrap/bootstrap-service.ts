@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { queueGroup } from '@silo/contracts';
@@ -97,6 +98,13 @@ export async function bootstrapService<C extends BaseServiceConfig>(options: Boo
   const stop = () => {
     stopping ??= (async () => {
       pino.info(`${options.service} stopping`);
+      if (options.httpPort) {
+        // Streams (SSE, followed logs, exec sockets) never end by themselves: requests in flight get
+        // a second to finish, then every connection is closed so that the stop does not hang.
+        const server = app.getHttpServer() as Server;
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }
       await app.close();
       pino.info(`${options.service} stopped`);
     })();
