@@ -257,11 +257,16 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
     serve(
       nc,
       Subjects.agentLogs('n1'),
-      ({ taskId, followSubject }) => {
+      ({ taskId, followSubject, since }) => {
         const lines = [{ time: taskId === 'web.1.aa' ? '2026-11-28T10:00:01Z' : '2026-11-28T10:00:02Z', stream: 'stdout', text: `first of ${String(taskId)}` }];
         if (typeof followSubject === 'string') {
           follows.push(followSubject);
-          if (taskId !== 'web.1.aa') return { taskId, lines }; // a quiet task
+          if (taskId !== 'web.1.aa') {
+            // a quiet task whose first follow ends soon (followMs over): the api asks again from its last line
+            if (since !== undefined) return { taskId, lines: [{ time: '2026-11-28T10:00:03Z', stream: 'stdout', text: `renewed since ${String(since)}` }] };
+            timers.push(setTimeout(() => nc.publish(followSubject, encoder.encode(JSON.stringify({ pattern: followSubject, data: { taskId, lines: [], end: true } }))), 100));
+            return { taskId, lines };
+          }
           let n = 0;
           const timer = setInterval(() => {
             n += 1;
@@ -590,7 +595,7 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
     });
   });
 
-  it('keeps an idle followed stream alive with keepalive lines', async () => {
+  it('keeps an idle followed stream alive with keepalive lines, renewing the agent\'s follow when it ends', async () => {
     const controller = new AbortController();
     const res = await fetch(`${base}/api/v1/tasks/web.2.bb/logs?follow=1`, { ...as('red-token'), signal: controller.signal });
     const reader = res.body!.getReader();
@@ -601,6 +606,8 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
       return text.includes('{"keepalive":true}');
     });
     expect(text.split('\n')[0]).toBe('{"task":"web.2.bb","time":"2026-11-28T10:00:02Z","stream":"stdout","text":"first of web.2.bb"}');
+    // the agent's follow ended (its followMs): the stream stayed open and the api asked again from the last line
+    expect(text).toContain('"text":"renewed since 2026-11-28T10:00:02Z"');
     controller.abort();
   });
 

@@ -43,12 +43,15 @@ export class ApiConfig extends BaseServiceConfig {
   @Max(300_000)
   keepaliveMs = 15_000;
 
-  /** How long the agents follow a log stream for one request at most (the agent's limit is 1 h). */
+  /**
+   * How long an agent follows a log stream per request; the api asks again while its client stays,
+   * so a follower that vanished without a word costs an agent at most this long.
+   */
   @EnvVar('SILO_API_LOG_FOLLOW_MS')
   @IsInt()
   @Min(100)
   @Max(3_600_000)
-  logFollowMs = 3_600_000;
+  logFollowMs = 60_000;
 
   /** `top` reads every agent's cgroup counters twice, this far apart, to compute CPU use. */
   @EnvVar('SILO_API_TOP_SAMPLE_MS')

@@ -76,16 +76,40 @@ export class LogsService implements BeforeApplicationShutdown {
           return;
         }
         const lines = (chunk.lines ?? []).map((l) => ({ ...l, task: chunk.taskId }));
+        if (lines.length) lastTime.set(chunk.taskId, lines[lines.length - 1]!.time);
         if (!ready) early.push(...lines);
         else write(lines);
-        if (chunk.end) {
-          open.delete(chunk.taskId);
-          if (ready && open.size === 0) finish();
-        }
+        if (chunk.end) void renew(chunk.taskId);
       });
+      // The agents follow for `logFollowMs` at a time (so a follower that vanished costs them little):
+      // while the client stays, each ended follow is asked again from its last line on.
+      const lastTime = new Map<string, string>();
+      const since = new Date().toISOString();
+      const renew = async (taskId: string) => {
+        const source = sources.find((s) => s.taskId === taskId);
+        if (!closed && source) {
+          try {
+            const reply = await this.rpc.call(
+              Subjects.agentLogs(source.nodeId),
+              { taskId, since: lastTime.get(taskId) ?? since, followSubject: inbox, followMs: this.config.logFollowMs },
+              AgentLogsReply,
+            );
+            const lines = reply.lines.map((l) => ({ ...l, task: taskId }));
+            if (lines.length) lastTime.set(taskId, lines[lines.length - 1]!.time);
+            if (ready) write(lines);
+            else early.push(...lines);
+            if (!reply.end) return;
+          } catch (err) {
+            this.logger.debug(`logs of ${taskId} end: ${String(err)}`);
+          }
+        }
+        open.delete(taskId);
+        if (ready && open.size === 0) finish();
+      };
       try {
         await this.streams.flush();
         open = new Set(await this.first(sources, base, inbox, strict, pending));
+        for (const line of pending.flatMap((p) => p.lines)) if ((lastTime.get(line.task) ?? '') < line.time) lastTime.set(line.task, line.time);
       } catch (err) {
         this.active.delete(finish);
         closed = true;

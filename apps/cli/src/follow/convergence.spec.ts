@@ -73,3 +73,17 @@ describe('judge by goal', () => {
     for (const goal of ['rollout', 'rollback', 'scale'] as const) expect(judge(settled('paused'), goal)?.outcome).toBe('failed');
   });
 });
+
+describe('judge: scale down and failed jobs', () => {
+  it('a scale down is not done while the extra replicas still run', () => {
+    const tasks = [task({ slot: 1 }), task({ slot: 2 }), task({ slot: 3 })];
+    expect(judge({ service: service({ desired: 1, running: 3 }), tasks }, 'scale')).toBeUndefined();
+    const after = [tasks[0]!, { ...tasks[1]!, desiredState: 'shutdown' as const, state: 'removed' }];
+    expect(judge({ service: service({ desired: 1, running: 1 }), tasks: after }, 'scale')?.outcome).toBe('converged');
+  });
+
+  it('a job that gave up exits with its last failed run\'s code, even when that run is gone from the list', () => {
+    const verdict = judge({ service: service({ mode: 'job', rollout: 'paused', rolloutMessage: '3 failed runs: giving up', lastExitCode: 4 }), tasks: [] });
+    expect(verdict).toMatchObject({ outcome: 'failed', exitCode: 4, reason: '3 failed runs: giving up' });
+  });
+});

@@ -50,7 +50,7 @@ export function judge(snapshot: Snapshot, goal: Goal = 'rollout'): FollowResult 
     const lastFailure = [...tasks].reverse().find((t) => t.state === 'failed' || t.state === 'oom-killed' || (t.state === 'exited' && t.exitCode !== 0));
     if (service.rollout === 'completed' && (service.completed ?? 0) >= service.desired) return { outcome: 'converged', snapshot, exitCode: 0 };
     if (service.rollout === 'paused' || service.rollout === 'rolled-back') {
-      return { outcome: 'failed', snapshot, reason: service.rolloutMessage ?? `the job ${service.rollout}`, exitCode: lastFailure?.exitCode ?? 2 };
+      return { outcome: 'failed', snapshot, reason: service.rolloutMessage ?? `the job ${service.rollout}`, exitCode: service.lastExitCode ?? lastFailure?.exitCode ?? 2 };
     }
     return undefined;
   }
@@ -58,8 +58,9 @@ export function judge(snapshot: Snapshot, goal: Goal = 'rollout'): FollowResult 
   if (service.rollout === 'paused' || (goal === 'rollout' && service.rollout === 'rolled-back')) {
     return { outcome: 'failed', snapshot, reason: `rollout ${service.rollout}${service.rolloutMessage ? `: ${service.rolloutMessage}` : ''}` };
   }
+  // exactly the desired tasks, all of the current version and running (a scale down is done when the extra ones are gone)
   const wanted = tasks.filter((t) => t.desiredState === 'running');
-  const settled = wanted.every((t) => t.version === service.version && t.state === 'running');
+  const settled = wanted.length === service.desired && wanted.every((t) => t.version === service.version && t.state === 'running');
   if (finished.includes(service.rollout) && service.running >= service.desired && settled) return { outcome: 'converged', snapshot };
   return undefined;
 }
@@ -120,10 +121,10 @@ export async function followConvergence(client: ApiClient, name: string, options
       ]);
       last = { service, tasks };
       options.onSnapshot(last);
-      for (const t of tasks) if (t.state === 'exited' && t.exitCode !== undefined && t.exitCode !== 0) lastFailedExit = t.exitCode;
+      for (const t of tasks) if ((t.state === 'exited' || t.state === 'failed') && t.exitCode !== undefined && t.exitCode !== 0) lastFailedExit = t.exitCode;
       const verdict = judge(last, options.goal) ?? crashLoop.observe(last);
       // a job's failed runs may be gone from the list by the time it gives up: the last one seen decides
-      if (verdict?.outcome === 'failed' && service.mode === 'job' && lastFailedExit !== undefined) return { ...verdict, exitCode: lastFailedExit };
+      if (verdict?.outcome === 'failed' && service.mode === 'job' && service.lastExitCode === undefined && lastFailedExit !== undefined) return { ...verdict, exitCode: lastFailedExit };
       if (verdict) return verdict;
     } catch (err) {
       if (options.signal.aborted) break;

@@ -77,6 +77,8 @@ export interface ServiceModel {
   updatedMs: number;
   /** Per slot: consecutive failures (backoff before a replacement). */
   failures: Map<string, { count: number; retryAtMs: number }>;
+  /** A job's last failed run's exit code. */
+  lastExitCode?: number;
 }
 
 export interface ClusterModel {

@@ -244,6 +244,7 @@ describe('reconcile', () => {
     }
     expect(job.rollout).toBe('paused');
     expect(job.rolloutMessage).toBe('3 failed runs: giving up');
+    expect(job.lastExitCode).toBe(4);
     expect(slots).toEqual(['1', '2', '3']);
     expect(live(m)).toHaveLength(0);
   });

@@ -388,6 +388,7 @@ function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): 
     } else if (task.desired === 'running' && failed(task)) {
       record.count += 1;
       service.failures.set(JOB_FAILURES, record);
+      if (task.exitCode !== undefined) service.lastExitCode = task.exitCode;
       task.desired = 'shutdown';
       touch(task);
     } else if (task.desired === 'running') active += 1;

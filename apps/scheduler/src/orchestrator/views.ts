@@ -32,7 +32,7 @@ export function serviceView(model: ClusterModel, service: ServiceModel): Service
     spec,
     desired,
     running: runningSlots.size,
-    ...(service.mode === 'job' ? { completed } : {}),
+    ...(service.mode === 'job' ? { completed, ...(service.lastExitCode !== undefined ? { lastExitCode: service.lastExitCode } : {}) } : {}),
     rollout: service.rollout,
     ...(service.rolloutMessage ? { rolloutMessage: service.rolloutMessage } : {}),
     createdAt: new Date(service.createdMs).toISOString(),

@@ -112,6 +112,8 @@ export class ServiceView {
   @IsInt() desired!: number;
   @IsInt() running!: number;
   @IsOptional() @IsInt() completed?: number;
+  /** job: the exit code of its last failed run (what `silo job run` exits with when the job gives up). */
+  @IsOptional() @IsInt() lastExitCode?: number;
   @IsIn(ROLLOUT_STATES) rollout!: RolloutState;
   @IsOptional() @IsString() rolloutMessage?: string;
   @IsISO8601() createdAt!: string;
