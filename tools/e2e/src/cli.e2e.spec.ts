@@ -336,6 +336,24 @@ describe('the silo CLI against a real platform', () => {
       expect(after.status).toBe(401);
     });
 
+    it('silo user|team|token ls show the accounts, memberships and robots (never a secret)', async () => {
+      const users = rows<{ name: string; role: string }>(await cli(['user', 'ls', '-o', 'json']));
+      expect(users.map((u) => [u.name, u.role]).sort()).toEqual(expect.arrayContaining([['alice', 'member'], ['vera', 'viewer']]));
+      const teams = rows<{ name: string; members: Array<{ account: string; role: string }> }>(await cli(['team', 'ls', '-o', 'json']));
+      expect(teams.find((t) => t.name === 'a')!.members).toEqual([{ account: 'alice', role: 'push' }]);
+      const table = await cli(['user', 'ls']);
+      expect(table.stdout).toMatch(/alice/);
+      expect(table.stdout).not.toContain(passwords['alice']!);
+      // a member sees only their own team
+      expect(rows<{ name: string }>(await cli(['team', 'ls', '-o', 'json'], undefined, alice)).map((t) => t.name)).toEqual(['a']);
+    });
+
+    it('silo logout ends the session: the next command fails', async () => {
+      const logout = await cli(['logout'], undefined, vera);
+      expect(logout.code).toBe(0);
+      expect((await cli(['service', 'ls'], undefined, vera)).code).toBe(1);
+    });
+
     it('a deleted user is logged out at once: the CLI says to log in again', async () => {
       expect((await cli(['user', 'rm', 'bob'])).code).toBe(0);
       const result = await cli(['service', 'ls'], undefined, bob);

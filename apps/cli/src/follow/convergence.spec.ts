@@ -78,6 +78,8 @@ describe('judge: scale down and failed jobs', () => {
   it('a scale down is not done while the extra replicas still run', () => {
     const tasks = [task({ slot: 1 }), task({ slot: 2 }), task({ slot: 3 })];
     expect(judge({ service: service({ desired: 1, running: 3 }), tasks }, 'scale')).toBeUndefined();
+    const stopping = [tasks[0]!, { ...tasks[1]!, desiredState: 'shutdown' as const }, { ...tasks[2]!, desiredState: 'shutdown' as const }];
+    expect(judge({ service: service({ desired: 1, running: 3 }), tasks: stopping }, 'scale')).toBeUndefined();
     const after = [tasks[0]!, { ...tasks[1]!, desiredState: 'shutdown' as const, state: 'removed' }];
     expect(judge({ service: service({ desired: 1, running: 1 }), tasks: after }, 'scale')?.outcome).toBe('converged');
   });

@@ -58,10 +58,11 @@ export function judge(snapshot: Snapshot, goal: Goal = 'rollout'): FollowResult 
   if (service.rollout === 'paused' || (goal === 'rollout' && service.rollout === 'rolled-back')) {
     return { outcome: 'failed', snapshot, reason: `rollout ${service.rollout}${service.rolloutMessage ? `: ${service.rolloutMessage}` : ''}` };
   }
-  // exactly the desired tasks, all of the current version and running (a scale down is done when the extra ones are gone)
+  // exactly the desired tasks, all of the current version and running
   const wanted = tasks.filter((t) => t.desiredState === 'running');
   const settled = wanted.length === service.desired && wanted.every((t) => t.version === service.version && t.state === 'running');
-  if (finished.includes(service.rollout) && service.running >= service.desired && settled) return { outcome: 'converged', snapshot };
+  // …and nothing else still running (replicas being stopped count in `running` until they are gone)
+  if (finished.includes(service.rollout) && service.running === service.desired && settled) return { outcome: 'converged', snapshot };
   return undefined;
 }
 
