@@ -9,10 +9,9 @@ import { AgentExecReply, AgentLogsReply, AgentStatsReply, AgentTaskSpec, Subject
 import { AgentProcess, buildOciLayout, makeTempDir, SILO_RUNTIME as RUNTIME, skopeoCopy, SiloRegistryHandle, startSiloRegistry, TempDir, waitFor } from '@silo/testing';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { NetworkManager } from './network/network-manager';
+import { removeAgentLeftovers } from './testing/agent-leftovers';
 
 const suffix = `${process.pid % 10_000}`;
 const NODE_ID = `it-node-${suffix}`;
@@ -81,31 +80,7 @@ const runtimeReady = existsSync(RUNTIME) && /run/.test(execFileSync(RUNTIME, ['-
       await agent?.close();
     } finally {
       // Whatever the agent did not remove: containers, mounts, cgroups, the test network.
-      for (const id of existsSync(join(home ?? '/nonexistent', 'node-agent/runtime')) ? readdirSync(join(home, 'node-agent/runtime')) : []) {
-        try {
-          execFileSync(RUNTIME, ['--root', join(home, 'node-agent/runtime'), 'delete', '--force', id], { stdio: 'ignore' });
-        } catch {
-          // already gone
-        }
-      }
-      if (home) {
-        for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-          const mountPoint = line.split(' ')[4];
-          if (mountPoint?.startsWith(home)) execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-        }
-        for (const controller of readdirSync('/sys/fs/cgroup')) {
-          for (const dir of [`/sys/fs/cgroup/${controller}${CGROUP_PARENT}`, `/sys/fs/cgroup/${controller}/silo`]) {
-            try {
-              execFileSync('rmdir', [dir], { stdio: 'ignore' });
-            } catch {
-              // not there, or still used by another agent
-            }
-          }
-        }
-        await new NetworkManager({ bridge: BRIDGE, subnet: SUBNET, stateDir: join(home, 'node-agent/network'), chainPrefix: CHAINS }).uninstall().catch(() => undefined);
-      }
-      await rm(`/run/silo/${NODE_ID}`, { recursive: true, force: true });
-      await rmdir('/run/silo').catch(() => undefined); // only when no other agent uses it
+      await removeAgentLeftovers({ home, nodeId: NODE_ID, runtime: RUNTIME, cgroupParent: CGROUP_PARENT, bridge: BRIDGE, subnet: SUBNET, chains: CHAINS });
       await registry?.stop();
       await work?.cleanup();
     }

@@ -73,9 +73,7 @@ describe('the silo CLI against a real platform', () => {
 
   afterAll(async () => {
     try {
-      for (const name of ['web', 'once', 'a-web', 'fails']) await cli(['service', 'rm', name]).catch(() => undefined);
-      // let the agent stop the containers itself before the platform goes down
-      await waitFor(async () => rows(await cli(['node', 'ls', '-o', 'json'])).every((n) => (n as { tasks?: number }).tasks === 0) || undefined, { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
+      await platform?.removeWorkloads();
     } finally {
       await platform?.interrupt();
       await home?.cleanup();

@@ -74,6 +74,7 @@ describeWithChromium(`dashboard: headless Chromium against the platform${skipped
     // the last state of the page, whatever happened (a failed step's screen is the useful one)
     if (page) await shot('final').catch(() => undefined);
     await browser?.close().catch(() => undefined);
+    await platform?.removeWorkloads().catch((err: Error) => process.stderr.write(`afterAll: ${err.message}\n`));
     await platform?.interrupt();
     await home?.cleanup();
     await work?.cleanup();

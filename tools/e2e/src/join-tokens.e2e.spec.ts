@@ -22,7 +22,7 @@ function run(command: string, args: string[], env: Record<string, string | undef
 }
 
 /** Join tokens end to end: CLI → api → NATS → scheduler, and `silo agent --join` registering a real agent. */
-describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CLI)', () => {
+describe('joining hosts with tokens (real nats-server, scheduler, registry, api, agent, CLI)', () => {
   let nats: NatsServerHandle;
   let home: TempDir;
   let work: TempDir;
@@ -33,7 +33,7 @@ describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CL
   let apiPort: number;
 
   beforeAll(async () => {
-    for (const app of ['scheduler', 'api', 'node-agent', 'cli']) if (!existsSync(dist(app))) throw new Error(`${dist(app)} is missing: run the build first`);
+    for (const app of ['scheduler', 'registry', 'api', 'node-agent', 'cli']) if (!existsSync(dist(app))) throw new Error(`${dist(app)} is missing: run the build first`);
     nats = await startNatsServer({ jetstream: true });
     home = await makeTempDir('silo-e2e-join-');
     work = await makeTempDir('silo-e2e-join-host-');
@@ -41,6 +41,8 @@ describe('joining hosts with tokens (real nats-server, scheduler, api, agent, CL
     const env = { ...base, SILO_HOME: home.path, SILO_NATS_URL: nats.url, SILO_LOG_LEVEL: 'info', SILO_BIND_HOST: '127.0.0.1' };
     apiPort = await freePort();
     services.push(run(process.execPath, [dist('scheduler')], { ...env, SILO_METRICS_PORT: String(await freePort()) }));
+    // the registry keeps the accounts: the api asks it who every request comes from
+    services.push(run(process.execPath, [dist('registry')], { ...env, SILO_REGISTRY_PORT: String(await freePort()), SILO_METRICS_PORT: String(await freePort()) }));
     services.push(run(process.execPath, [dist('api')], { ...env, SILO_API_PORT: String(apiPort), SILO_METRICS_PORT: String(await freePort()) }));
     cliEnv = { ...base, SILO_HOME: home.path, NO_COLOR: '1' } as Record<string, string>;
     nc = await connect({ servers: nats.url });

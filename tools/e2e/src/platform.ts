@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, stopProcess, track, waitFor } from '@silo/testing';
 
@@ -70,6 +70,38 @@ export class Platform {
     if (!this.child) return 0;
     return stopProcess(this.child, 45_000, 'SIGINT');
   }
+
+  /**
+   * What a test must do before it stops the platform when it ran containers: remove every service
+   * and job, and wait until the node agent has removed their containers (containers outlive their
+   * agent by design, so stopping first would leave them running).
+   */
+  async removeWorkloads(timeoutMs = 60_000): Promise<void> {
+    const creds = JSON.parse(readFileSync(join(this.home, 'admin-credentials.json'), 'utf8')) as { username: string; password: string };
+    const headers = { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` };
+    const api = `http://127.0.0.1:${this.ports.api}/api/v1`;
+    const list = (await (await fetch(`${api}/services?all=true`, { headers })).json()) as { services?: Array<{ name: string; mode: string }> };
+    for (const service of list.services ?? []) {
+      await fetch(`${api}/${service.mode === 'job' ? 'jobs' : 'services'}/${service.name}`, { method: 'DELETE', headers });
+    }
+    await waitFor(() => containerMonitors(this.home).length === 0, { timeoutMs, intervalMs: 250, description: `the containers of ${this.home} to be removed` });
+  }
+}
+
+/** Pids of the container monitors (one per container) of the node agent in `home`. */
+export function containerMonitors(home: string): number[] {
+  const marker = `${join(home, 'node-agent', 'runtime')}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('silo-monitor') && cmdline.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 export function silo(args: string[], env: Record<string, string>): { code: number; stdout: string; stderr: string } {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { NetworkMode } from '@silo/contracts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetworkManager } from '../network/network-manager';
 import { ContainerNetwork, NetworkProvider, PortMapping } from '../tasks/task-ports';
@@ -36,6 +36,17 @@ export class ManagedNetworkProvider extends NetworkProvider {
     if (!this.hadBridgeContainers()) return;
     await this.init();
     await this.manager.restore(liveContainerIds);
+  }
+
+  /** Only what this agent set up (or a previous run left in its state): a host that never had a bridge keeps its network untouched. */
+  async release(): Promise<void> {
+    if (!this.ready && !this.hadBridgeState()) return;
+    this.ready = undefined;
+    await this.manager.uninstall();
+  }
+
+  private hadBridgeState(): boolean {
+    return existsSync(join(this.manager.config.stateDir, 'network.json'));
   }
 
   private hadBridgeContainers(): boolean {

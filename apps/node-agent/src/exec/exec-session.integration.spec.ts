@@ -7,12 +7,10 @@
  */
 import { AgentExecReply, AgentTaskSpec, EXEC_STDIN_HEADER, EXEC_STREAM_HEADER, ExecOpenReply, Subjects } from '@silo/contracts';
 import { AGENT_MAIN, AgentProcess, buildOciLayout, makeTempDir, SILO_RUNTIME as RUNTIME, skopeoCopy, SiloRegistryHandle, startSiloRegistry, TempDir, waitFor } from '@silo/testing';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInbox, headers as natsHeaders, NatsConnection, Subscription } from 'nats';
-import { NetworkManager } from '../network/network-manager';
+import { removeAgentLeftovers } from '../testing/agent-leftovers';
 
 const suffix = `${process.pid % 10_000}`;
 const NODE_ID = `it-exec-${suffix}`;
@@ -165,32 +163,8 @@ class SessionClient {
       }
       await agent?.close();
     } finally {
-      const runtimeRoot = join(home ?? '/nonexistent', 'node-agent/runtime');
-      for (const id of existsSync(runtimeRoot) ? readdirSync(runtimeRoot) : []) {
-        try {
-          execFileSync(RUNTIME, ['--root', runtimeRoot, 'delete', '--force', id], { stdio: 'ignore' });
-        } catch {
-          // already gone
-        }
-      }
-      if (home) {
-        for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-          const mountPoint = line.split(' ')[4];
-          if (mountPoint?.startsWith(home)) execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-        }
-        for (const controller of readdirSync('/sys/fs/cgroup')) {
-          for (const dir of [`/sys/fs/cgroup/${controller}${CGROUP_PARENT}`, `/sys/fs/cgroup/${controller}/silo`]) {
-            try {
-              execFileSync('rmdir', [dir], { stdio: 'ignore' });
-            } catch {
-              // not there, or still used by another agent
-            }
-          }
-        }
-        await new NetworkManager({ bridge: BRIDGE, subnet: SUBNET, stateDir: join(home, 'node-agent/network'), chainPrefix: CHAINS }).uninstall().catch(() => undefined);
-      }
-      await rm(`/run/silo/${NODE_ID}`, { recursive: true, force: true });
-      await rmdir('/run/silo').catch(() => undefined); // only when no other agent uses it
+      // Whatever the agent did not remove: containers, mounts, cgroups, the test network.
+      await removeAgentLeftovers({ home, nodeId: NODE_ID, runtime: RUNTIME, cgroupParent: CGROUP_PARENT, bridge: BRIDGE, subnet: SUBNET, chains: CHAINS });
       await registry?.stop();
       await work?.cleanup();
     }

@@ -63,6 +63,8 @@ export abstract class NetworkProvider {
   abstract teardown(containerId: string): Promise<void>;
   /** After a restart: keep LIVE containers' networking, release the rest. */
   abstract restore(liveContainerIds: string[]): Promise<void>;
+  /** The agent stops with no container left: remove the bridge and the chains (set up again on first use). */
+  abstract release(): Promise<void>;
 }
 
 /** The images and layers present on this node (the heartbeat's image locality). */

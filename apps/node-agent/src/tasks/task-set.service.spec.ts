@@ -1,6 +1,6 @@
 import type { AgentTaskSpec } from '@silo/contracts';
 import { makeTempDir, waitFor } from '@silo/testing';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeAgentConfig } from '../config/node-agent.config';
@@ -31,6 +31,10 @@ class Network extends NetworkProvider {
   }
   async teardown(): Promise<void> {}
   async restore(): Promise<void> {}
+  releases = 0;
+  async release(): Promise<void> {
+    this.releases += 1;
+  }
 }
 
 describe('TaskSetService', () => {
@@ -38,6 +42,7 @@ describe('TaskSetService', () => {
   let started: string[];
   let killed: string[];
   let service: TaskSetService;
+  let network: Network;
 
   beforeEach(async () => {
     home = (await makeTempDir('task-set-')).path;
@@ -60,11 +65,12 @@ describe('TaskSetService', () => {
     } as unknown as ContainerRuntime;
     const host = { facts: () => ({ cgroupMode: 'v2', cpuMillis: 2000, memoryBytes: 2 ** 33 }) } as unknown as HostInfo;
     const nats = { publish: () => undefined };
-    service = new TaskSetService(config, { instance: 'node-1' } as never, host, nats as never, runtime, new Images(), new Rootfs(), new Network());
+    network = new Network();
+    service = new TaskSetService(config, { instance: 'node-1' } as never, host, nats as never, runtime, new Images(), new Rootfs(), network);
   });
 
   afterEach(async () => {
-    service.onApplicationShutdown();
+    await service.onApplicationShutdown();
     await rm(home, { recursive: true, force: true });
   });
 
@@ -91,6 +97,18 @@ describe('TaskSetService', () => {
     expect(service.supervisor('b')).toBeUndefined();
     expect(killed.sort()).toEqual(['a', 'b']);
     expect(service.supervisor('a')?.specHash).toBe(specHash(task('a', { env: { V: '2' } })));
+  });
+
+  it('a stop with containers keeps the network; a stop with none releases it and the run dir', async () => {
+    service.apply({ generation: 1, tasks: [task('a')] });
+    await waitFor(() => running('a'), { description: 'a running' });
+    await service.onApplicationShutdown();
+    expect(network.releases).toBe(0);
+    const empty = new TaskSetService(Object.assign(new NodeAgentConfig(), { home: join(home, 'empty'), runDir: join(home, 'empty-run') }), { instance: 'node-2' } as never, { facts: () => ({ cgroupMode: 'v2', cpuMillis: 1000, memoryBytes: 2 ** 30 }) } as never, { publish: () => undefined } as never, {} as never, new Images(), new Rootfs(), network);
+    mkdirSync(join(home, 'empty-run'));
+    await empty.onApplicationShutdown();
+    expect(network.releases).toBe(1);
+    expect(existsSync(join(home, 'empty-run'))).toBe(false);
   });
 
   it('ignores a set older than the last one applied', async () => {

@@ -110,15 +110,18 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     if (desired) this.apply(desired, true);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     // Containers outlive the agent (their monitors hold them); only the supervision stops.
     this.shuttingDown = true;
+    const containers = this.supervisors.size;
     for (const supervisor of this.supervisors.values()) supervisor.detach();
-    // No container left: nothing of this node stays under /run (a tmpfs shared by every agent).
+    if (containers > 0) return;
+    // No container left: the host keeps nothing of this node — no bridge, no chains, no run dir.
+    await this.network.release().catch((err: unknown) => this.logger.warn(`could not remove the node's network: ${err instanceof Error ? err.message : String(err)}`));
     try {
       rmdirSync(this.layout.runDir);
     } catch {
-      // not empty (containers still run) or already gone
+      // not empty or already gone
     }
   }
 

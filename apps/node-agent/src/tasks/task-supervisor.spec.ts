@@ -59,6 +59,10 @@ class FakeNetwork extends NetworkProvider {
     this.teardowns.push(id);
   }
   async restore(): Promise<void> {}
+  releases = 0;
+  async release(): Promise<void> {
+    this.releases += 1;
+  }
 }
 
 /** A runtime whose containers "exit" when the test writes their exit file. */
