@@ -84,7 +84,13 @@ export class Platform {
     for (const service of list.services ?? []) {
       await fetch(`${api}/${service.mode === 'job' ? 'jobs' : 'services'}/${service.name}`, { method: 'DELETE', headers });
     }
-    await waitFor(() => containerMonitors(this.home).length === 0, { timeoutMs, intervalMs: 250, description: `the containers of ${this.home} to be removed` });
+    // running ones have a monitor; exited ones (a finished job) still have their record until removed
+    const records = join(this.home, 'node-agent', 'containers');
+    await waitFor(() => containerMonitors(this.home).length === 0 && (!existsSync(records) || readdirSync(records).length === 0), {
+      timeoutMs,
+      intervalMs: 250,
+      description: `the containers of ${this.home} to be removed`,
+    });
   }
 }
 

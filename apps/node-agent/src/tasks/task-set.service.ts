@@ -4,7 +4,7 @@ import { NatsClient } from '@silo/messaging';
 import { AdminCredentialsStore, ServiceIdentity } from '@silo/service-kit';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NodeAgentConfig } from '../config/node-agent.config';
 import { CgroupStatsReader } from '../host/cgroup-stats.reader';
 import { HostInfo } from '../host/host-info';
@@ -118,10 +118,12 @@ export class TaskSetService implements OnApplicationBootstrap, OnApplicationShut
     if (containers > 0) return;
     // No container left: the host keeps nothing of this node — no bridge, no chains, no run dir.
     await this.network.release().catch((err: unknown) => this.logger.warn(`could not remove the node's network: ${err instanceof Error ? err.message : String(err)}`));
-    try {
-      rmdirSync(this.layout.runDir);
-    } catch {
-      // not empty or already gone
+    for (const dir of [this.layout.runDir, ...(dirname(this.layout.runDir) === '/run/silo' ? ['/run/silo'] : [])]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty (another agent's, or containers) or already gone
+      }
     }
   }
 
