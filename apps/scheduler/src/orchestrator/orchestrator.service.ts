@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
-  AgentTaskSetReply,
   AgentTaskSpec,
   NodeHeartbeatEvent,
   ServiceSpec,
@@ -49,6 +48,9 @@ export const taskIds: IdSource = {
  * pure reconciler when something changed (and every second, to notice silent nodes), pushes each
  * agent whose desired set moved its whole set (and every node periodically), and persists.
  */
+/** Task states on the way to running or stopped, reported within milliseconds of each other. */
+const TRANSIENT_STATES = new Set(['pulling', 'starting', 'stopping']);
+
 @Injectable()
 export class OrchestratorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrchestratorService.name);
@@ -294,7 +296,10 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     task.reason = status.reason;
     if (status.state === 'running') task.runningSinceMs ??= Date.now();
     else if (status.state !== 'stopping') task.runningSinceMs = undefined;
-    this.taskChanged(task);
+    // Passing states are not written: after a restart the agents' reports bring them back anyway,
+    // and a deploy's 3 events per task would otherwise be 3 database rows.
+    if (TRANSIENT_STATES.has(status.state)) task.updatedMs = Date.now();
+    else this.taskChanged(task);
     this.markDirty();
   }
 
@@ -370,7 +375,7 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
       this.pushed.set(node.nodeId, { hash, at: now });
       const generation = now * 1000 + (this.generationSeq++ % 1000);
       this.nats
-        .request(Subjects.agentTasksSet(node.nodeId), { generation, tasks }, { reply: AgentTaskSetReply, timeoutMs: 5000 })
+        .command(Subjects.agentTasksSet(node.nodeId), { generation, tasks }, { timeoutMs: 5000 })
         .catch((err: unknown) => {
           // Unreachable now: the next round or resync tries again.
           this.pushed.delete(node.nodeId);

@@ -3,9 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ServiceSpec } from '@silo/contracts';
 import { DataSource, In } from 'typeorm';
 import { NodeEntity } from '../nodes/node.entity';
-import { WriteQueue } from '../nodes/write-queue';
+import { WritePriority, WriteQueue } from '../nodes/write-queue';
 import { ServiceModel, TaskModel } from './model';
 import { ServiceEntity, ServiceVersionEntity, TaskEntity } from './orchestrator.entities';
+
+/** Task rows per write-behind transaction. */
+const TASK_CHUNK = 500;
 
 export interface StoredState {
   services: ServiceModel[];
@@ -36,8 +39,8 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
     super();
   }
 
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    return this.writes.run(work);
+  private serialize<T>(work: () => Promise<T>, priority: WritePriority = 'command'): Promise<T> {
+    return this.writes.run(work, priority);
   }
 
   async load(): Promise<StoredState> {
@@ -123,7 +126,12 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
 
   saveTasks(tasks: TaskModel[], deleted: string[]): Promise<void> {
     if (tasks.length === 0 && deleted.length === 0) return Promise.resolve();
-    return this.serialize(() => this.writeTasks(tasks, deleted));
+    // Write-behind, in chunks of their own: a command (a create) waits for one chunk at most.
+    const chunks: Promise<void>[] = [];
+    for (let i = 0; i < Math.max(tasks.length, deleted.length); i += TASK_CHUNK) {
+      chunks.push(this.serialize(() => this.writeTasks(tasks.slice(i, i + TASK_CHUNK), deleted.slice(i, i + TASK_CHUNK)), 'background'));
+    }
+    return Promise.all(chunks).then(() => undefined);
   }
 
   private async writeTasks(tasks: TaskModel[], deleted: string[]): Promise<void> {
@@ -150,7 +158,8 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
         createdMs: t.createdMs,
         updatedMs: t.updatedMs,
       }));
-      for (let i = 0; i < rows.length; i += 200) await repo.save(rows.slice(i, i + 200));
+      // One INSERT … ON CONFLICT DO UPDATE per chunk (save() would SELECT every row first).
+      for (let i = 0; i < rows.length; i += 200) await repo.upsert(rows.slice(i, i + 200), { conflictPaths: ['taskId'], skipUpdateIfNoValuesChanged: false });
     });
   }
 

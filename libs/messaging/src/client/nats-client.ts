@@ -49,6 +49,23 @@ export class NatsClient {
     return this.validateReply(subject, decodeReply(subject, reply.data), options.reply);
   }
 
+  /**
+   * A command whose answer only says it was taken (or the remote error): delivered, decoded, an
+   * error envelope thrown — the body is not validated, for hot paths whose reply nobody reads
+   * (the scheduler's desired sets: thousands a second).
+   */
+  async command(subject: string, payload: object, options: { timeoutMs?: number } = {}): Promise<void> {
+    const nc = this.connected(subject);
+    const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
+    let reply;
+    try {
+      reply = await nc.request(subject, encodeRequest(subject, payload), { timeout });
+    } catch (err) {
+      throw this.translate(subject, err, timeout);
+    }
+    decodeReply(subject, reply.data);
+  }
+
   /** Scatter-gather: every responder (no queue group) answers within the time window. */
   async requestMany<R extends object>(subject: string, payload: object, options: RequestManyOptions<R>): Promise<ManyResult<R>> {
     const nc = this.connected(subject);
