@@ -88,6 +88,14 @@ describe('messaging over a real nats-server', () => {
     expect(error).toMatchObject({ code: 'CONFLICT', message: 'echo refuses', details: { why: 'test' } });
   });
 
+  it('command: resolves once answered without validating the body; carries remote errors, TIMEOUT and UNAVAILABLE', async () => {
+    // the echo's reply would break HealthReply's contract: a command does not look at it
+    await expect(client.command('silo.test.echo.say', { text: 'hi' })).resolves.toBeUndefined();
+    await expect(client.command('silo.test.echo.fail', {})).rejects.toMatchObject({ code: 'CONFLICT', message: 'echo refuses' });
+    await expect(client.command('silo.test.echo.slow', {}, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(client.command('silo.test.nobody.home', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   it('times out with TIMEOUT, and says UNAVAILABLE when nobody listens', async () => {
     await expect(client.request('silo.test.echo.slow', {}, { reply: Echo, timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     await expect(client.request('silo.test.nobody.home', {}, { reply: Echo })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
