@@ -43,6 +43,7 @@ describe('the silo CLI against a real platform', () => {
   let image: string;
   let imageV2: string;
   let layout: string;
+  let shortSessionAt = 0;
 
   const cli = (args: string[], options?: { input?: string; timeoutMs?: number }, as = env) => siloAsync(args, as, options);
   /** A CLI environment with its own config dir (one user's `~/.config/silo`). */
@@ -101,6 +102,12 @@ describe('the silo CLI against a real platform', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/unauthori[sz]ed|invalid|wrong/i);
       expect(existsSync(join(other['SILO_CONFIG_DIR']!, 'config.json'))).toBe(false);
+    });
+
+    it('logs in a second user dir with the shortest session (60 s): checked after it expires, at the end', async () => {
+      const result = await cli(['login', admin.apiUrl, '-u', admin.username, '--password-stdin', '--ttl', '60'], { input: `${admin.password}\n` }, userEnv('short'));
+      expect(result.code).toBe(0);
+      shortSessionAt = Date.now();
     });
 
     it('silo context ls shows the current context; silo status works through it', async () => {
@@ -396,6 +403,17 @@ describe('the silo CLI against a real platform', () => {
       expect(zsh.code).toBe(0);
       expect(zsh.stdout).toMatch(/#compdef silo/);
     });
+  });
+
+  describe('an expired session', () => {
+    it('gets 401 SESSION_EXPIRED from the api, and the CLI says to log in again (exit 1)', async () => {
+      const wait = shortSessionAt + 61_000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const result = await cli(['service', 'ls'], undefined, userEnv('short'));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/expired/);
+      expect(result.stderr).toMatch(/silo login/);
+    }, 90_000);
   });
 
   describe('maintenance', () => {
