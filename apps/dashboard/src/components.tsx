@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import type { ServiceTask } from './types';
 import { percent, relativeTime } from './util';
 
 export interface Resource<T> {
@@ -169,4 +170,26 @@ export function useAction(): { busy: boolean; error: unknown; run: (action: () =
     }
   }, []);
   return { busy, error, run, clear: () => setError(undefined) };
+}
+
+/** Why a task is pending (counts per reason), or its exit code and reason; a dash when there is nothing to say. */
+export function TaskDetails({ task }: { task: ServiceTask }) {
+  if (task.pendingMessage || (task.pendingReasons && task.pendingReasons.length > 0)) {
+    return (
+      <div class="pending" data-testid="pending-reasons">
+        {task.pendingMessage && <div>{task.pendingMessage}</div>}
+        {task.pendingReasons && task.pendingReasons.length > 0 && (
+          <ul>
+            {task.pendingReasons.map((r) => (
+              <li key={r.code}>
+                {r.nodes} node{r.nodes === 1 ? '' : 's'}: {r.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    );
+  }
+  const parts = [task.exitCode !== undefined ? `exit ${task.exitCode}` : '', task.reason ?? ''].filter(Boolean);
+  return parts.length > 0 ? <span>{parts.join(' · ')}</span> : <span class="muted">—</span>;
 }

@@ -1,9 +1,8 @@
 import type { ServiceTask, ServiceView } from '@silo/contracts';
 import { makeTempDir, TempDir } from '@silo/testing';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FakeServer, fakeTerminal, json, runCli, startFakeServer } from '../testing/fake-api';
+import { localPlatformEnv } from '../testing/local-platform';
 
 function view(over: Partial<ServiceView> = {}): ServiceView {
   return {
@@ -36,9 +35,7 @@ describe('silo service (against a stand-in api)', () => {
   beforeAll(async () => {
     api = await startFakeServer();
     dir = await makeTempDir();
-    mkdirSync(join(dir.path, 'home'));
-    writeFileSync(join(dir.path, 'home', 'admin-credentials.json'), JSON.stringify({ username: 'admin', password: 'pw', apiUrl: api.url, registry: '127.0.0.1:5000' }));
-    env = { SILO_HOME: join(dir.path, 'home'), SILO_CONFIG_DIR: join(dir.path, 'config'), SILO_POLL_MS: '5' };
+    env = localPlatformEnv(dir.path, api.url);
   });
   afterAll(async () => {
     await api.close();

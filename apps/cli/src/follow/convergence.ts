@@ -113,7 +113,6 @@ export async function followConvergence(client: ApiClient, name: string, options
   const deadline = Date.now() + options.timeoutMs;
   let last: Snapshot | undefined;
   const crashLoop = new CrashLoopDetector();
-  let lastFailedExit: number | undefined;
   while (!options.signal.aborted) {
     try {
       const [{ service }, { tasks }] = await Promise.all([
@@ -122,10 +121,7 @@ export async function followConvergence(client: ApiClient, name: string, options
       ]);
       last = { service, tasks };
       options.onSnapshot(last);
-      for (const t of tasks) if ((t.state === 'exited' || t.state === 'failed') && t.exitCode !== undefined && t.exitCode !== 0) lastFailedExit = t.exitCode;
       const verdict = judge(last, options.goal) ?? crashLoop.observe(last);
-      // a job's failed runs may be gone from the list by the time it gives up: the last one seen decides
-      if (verdict?.outcome === 'failed' && service.mode === 'job' && service.lastExitCode === undefined && lastFailedExit !== undefined) return { ...verdict, exitCode: lastFailedExit };
       if (verdict) return verdict;
     } catch (err) {
       if (options.signal.aborted) break;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Badge, Bar, Card, Empty, ErrorBox, Loading, Time, useAction, useResource } from '../components';
+import { Badge, Bar, Card, Empty, ErrorBox, Loading, TaskDetails, Time, useAction, useResource } from '../components';
 import { useEventRefresh } from '../events';
 import { href } from '../router';
 import type { Availability, ClusterTask, NodeView, Principal } from '../types';
@@ -124,7 +124,9 @@ export function NodeDetailPage({ id, principal }: { id: string; principal: Princ
                     <Badge value={task.state} /> {task.health && <Badge value={task.health} />}
                   </td>
                   <td>{task.desiredState}</td>
-                  <td class="small">{[task.exitCode !== undefined ? `exit ${task.exitCode}` : '', task.reason ?? ''].filter(Boolean).join(' · ') || '—'}</td>
+                  <td class="small">
+                    <TaskDetails task={task} />
+                  </td>
                   <td>
                     <Time at={task.updatedAt} />
                   </td>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, streamLogs } from '../api';
-import { Badge, Card, Empty, ErrorBox, errorMessage, Loading, Time, useAction, useResource } from '../components';
+import { Badge, Card, Empty, ErrorBox, errorMessage, Loading, TaskDetails, Time, useAction, useResource } from '../components';
 import { useEventRefresh } from '../events';
 import { href, navigate } from '../router';
 import type { LogLine, Principal, ServiceTask, ServiceView } from '../types';
@@ -272,26 +272,6 @@ function TasksCard({ tasks, error }: { tasks?: ServiceTask[]; error: unknown }) 
   );
 }
 
-function TaskDetails({ task }: { task: ServiceTask }) {
-  if (task.pendingMessage || (task.pendingReasons && task.pendingReasons.length > 0)) {
-    return (
-      <div class="pending" data-testid="pending-reasons">
-        {task.pendingMessage && <div>{task.pendingMessage}</div>}
-        {task.pendingReasons && task.pendingReasons.length > 0 && (
-          <ul>
-            {task.pendingReasons.map((r) => (
-              <li key={r.code}>
-                {r.nodes} node{r.nodes === 1 ? '' : 's'}: {r.message}
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-    );
-  }
-  const parts = [task.exitCode !== undefined ? `exit ${task.exitCode}` : '', task.reason ?? ''].filter(Boolean);
-  return parts.length > 0 ? <span>{parts.join(' · ')}</span> : <span class="muted">—</span>;
-}
 
 const MAX_LINES = 2000;
 const RECONNECT_MS = 3000;
