@@ -8,23 +8,40 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `silo ARGS` to the end (asynchronously: convergence can take a while), with optional stdin. */
-export function siloAsync(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs a command to its end, collecting its output; `feed` talks to it once started (its stdin)
+ * and may return what to stop when it ends. Killed, and the promise rejected, after `timeoutMs`.
+ */
+function runToEnd(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  feed: (child: ChildProcess, output: () => string) => (() => void) | void,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [SILO_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = track(spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`silo ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 120_000);
+      reject(new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    const stop = feed(child, () => stdout);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      stop?.();
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
     });
+  });
+}
+
+/** Runs `silo ARGS` to the end (asynchronously: convergence can take a while), with optional stdin. */
+export function siloAsync(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runToEnd(process.execPath, [SILO_BIN, ...args], env, options.timeoutMs ?? 120_000, (child) => {
     child.stdin!.end(options.input ?? '');
   });
 }
@@ -51,30 +68,15 @@ export class BackgroundCli {
 
 /**
  * Runs `command` under script(1), which gives it a real pseudo-terminal (as a user's shell does),
- * and types `lines` into it one by one once it has started.
+ * and types `lines` into it once the remote shell has printed its prompt.
  */
 export function runScript(command: string, env: Record<string, string>, lines: string[], timeoutMs = 30_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`script ${command} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    // type once the remote shell has printed its prompt
+  return runToEnd('script', ['-qec', command, '/dev/null'], env, timeoutMs, (child, output) => {
     const typer = setInterval(() => {
-      if (!/[#$] /.test(stdout)) return;
+      if (!/[#$] /.test(output())) return;
       clearInterval(typer);
       child.stdin!.write(`${lines.join('\n')}\n`);
     }, 100);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      clearInterval(typer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
+    return () => clearInterval(typer);
   });
 }

@@ -38,15 +38,7 @@ export class NatsClient {
   ) {}
 
   async request<R extends object>(subject: string, payload: object, options: RequestOptions<R>): Promise<R> {
-    const nc = this.connected(subject);
-    const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
-    let reply;
-    try {
-      reply = await nc.request(subject, encodeRequest(subject, payload), { timeout });
-    } catch (err) {
-      throw this.translate(subject, err, timeout);
-    }
-    return this.validateReply(subject, decodeReply(subject, reply.data), options.reply);
+    return this.validateReply(subject, await this.roundTrip(subject, payload, options.timeoutMs), options.reply);
   }
 
   /**
@@ -55,15 +47,19 @@ export class NatsClient {
    * (the scheduler's desired sets: thousands a second).
    */
   async command(subject: string, payload: object, options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.roundTrip(subject, payload, options.timeoutMs);
+  }
+
+  /** One request: the decoded reply body, or the structured error (remote, TIMEOUT, UNAVAILABLE). */
+  private async roundTrip(subject: string, payload: object, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
     const nc = this.connected(subject);
-    const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
     let reply;
     try {
-      reply = await nc.request(subject, encodeRequest(subject, payload), { timeout });
+      reply = await nc.request(subject, encodeRequest(subject, payload), { timeout: timeoutMs });
     } catch (err) {
-      throw this.translate(subject, err, timeout);
+      throw this.translate(subject, err, timeoutMs);
     }
-    decodeReply(subject, reply.data);
+    return decodeReply(subject, reply.data);
   }
 
   /** Scatter-gather: every responder (no queue group) answers within the time window. */
