@@ -158,9 +158,10 @@ describe('TaskSupervisor', () => {
     expect(config.linux.namespaces).toContainEqual({ type: 'network', path: '/var/run/netns/silo-web' });
     expect(config.process.capabilities.bounding).toHaveLength(14);
     expect(runtime.started[0]!.files.oomFile).toBe('/sys/fs/cgroup/memory/silo/node-1/web/memory.oom_control');
-    // persisted for re-adoption
-    const record = JSON.parse(readFileSync(deps.layout.recordFile('web'), 'utf8'));
-    expect(record.status.state).toBe('running');
+    // persisted for re-adoption (written behind the status change: wait for the write)
+    const record = () => JSON.parse(readFileSync(deps.layout.recordFile('web'), 'utf8')) as { status: { state: string } };
+    await waitFor(() => record().status.state === 'running', { description: 'the record written' }).catch(() => undefined);
+    expect(record().status.state).toBe('running');
   });
 
   it('reports exited(code) and does not restart with policy "no"', async () => {
