@@ -3,6 +3,7 @@ import { DiskWritableIndicator, ServiceKitModule } from '@silo/service-kit';
 import { BlobsModule } from './blobs/blobs.module';
 import { LayerStoreConfig } from './config/layer-store.config';
 import { ControlModule } from './control/control.module';
+import { DirectUploadModule } from './direct-uploads/direct-upload.module';
 import { BlobStoreIndicator } from './storage/blob-store.indicator';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -22,6 +23,7 @@ export class LayerStoreModule {
         StorageModule,
         BlobsModule,
         UploadsModule,
+        DirectUploadModule,
         ControlModule,
       ],
     };

@@ -1,3 +1,4 @@
+import { DirectUploadController } from './blobs/direct-upload.controller';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseIndicator, PersistenceModule } from '@silo/persistence';
 import { AdminCredentialsStore, DiskWritableIndicator, SecretStore, ServiceKitModule } from '@silo/service-kit';
@@ -56,7 +57,7 @@ export class RegistryModule {
           indicators: [DatabaseIndicator, new DiskWritableIndicator(join(config.home, 'registry'))],
         }),
       ],
-      controllers: [DistributionController, GcController, AccountsController, IdentityController, CatalogController],
+      controllers: [DistributionController, DirectUploadController, GcController, AccountsController, IdentityController, CatalogController],
       providers: [
         DatabaseWriter,
         { provide: RegistryMetadata, useClass: TypeOrmRegistryMetadata },
@@ -73,6 +74,7 @@ export class RegistryModule {
               baseUrl: config.layerStoreUrl,
               secret: new SecretStore(config.home).getOrCreate('layer-store-signing'),
               signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+              uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
             }),
         },
         BlobContentReader,

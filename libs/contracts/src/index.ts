@@ -16,3 +16,4 @@ export * from './api-auth/api-auth.contract';
 export * from './registry-catalog/registry-catalog.contract';
 export * from './node-status/node-status.contract';
 export * from './exec-session/exec-session.contract';
+export * from './registry-uploads/registry-uploads.contract';

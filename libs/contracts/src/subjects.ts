@@ -61,6 +61,8 @@ export const Subjects = {
   repositoryDelete: 'silo.registry.repository.delete',
   manifestGet: 'silo.registry.manifest.get',
   manifestDelete: 'silo.registry.manifest.delete',
+  registryUploadCommit: 'silo.registry.upload.commit',
+  registryUploadEnd: 'silo.registry.upload.end',
   /** Broadcast when an account, token, session or membership changes (caches drop their entries). */
   accountChangedEvent: 'silo.registry.account-changed',
   registryPushedEvent: 'silo.registry.pushed',

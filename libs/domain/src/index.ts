@@ -5,3 +5,4 @@ export * from './error-codes';
 export * from './silo-error';
 export * from './url-signature';
 export * from './image-reference';
+export * from './oci-error';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsRequest } from './nats-request';
 import { freePorts, Platform } from './platform';
-import { Credentials, RegistryClient } from './registry-client';
+import { Credentials, RegistryClient, withQuery } from './registry-client';
 
 /** Users, teams, robot tokens, public repositories and quotas, on the real platform. */
 describe('registry: access control and quotas (real platform)', () => {
@@ -104,7 +104,7 @@ describe('registry: access control and quotas (real platform)', () => {
     const over = Buffer.alloc(50, 2);
     const { createHash } = await import('node:crypto');
     const overDigest = `sha256:${createHash('sha256').update(over).digest('hex')}`;
-    const refused = await admin.request('PUT', `${start.headers.get('location')}?digest=${overDigest}`, { body: over });
+    const refused = await admin.request('PUT', withQuery(start.headers.get('location')!, `digest=${overDigest}`), { body: over });
     expect(refused.status).toBe(403);
     const error = refused.json<{ errors: Array<{ code: string; message: string }> }>().errors[0]!;
     expect(error.code).toBe('DENIED');

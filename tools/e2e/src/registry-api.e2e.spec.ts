@@ -1,8 +1,8 @@
 import { makeTempDir, TempDir } from '@silo/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, Platform } from './platform';
-import { Credentials, RegistryClient, sha256 } from './registry-client';
+import { freePorts, Platform, Ports } from './platform';
+import { Credentials, RegistryClient, sha256, withQuery } from './registry-client';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -14,10 +14,11 @@ describe('registry: OCI Distribution API (real platform)', () => {
   let registry: RegistryClient;
   let anonymous: RegistryClient;
   let creds: Credentials;
+  let ports: Ports;
 
   beforeAll(async () => {
     home = await makeTempDir('silo-e2e-registry-');
-    const ports = await freePorts();
+    ports = await freePorts();
     platform = new Platform(home.path, ports);
     await platform.start();
     creds = JSON.parse(readFileSync(join(home.path, 'admin-credentials.json'), 'utf8')) as Credentials;
@@ -111,12 +112,19 @@ describe('registry: OCI Distribution API (real platform)', () => {
       expect((await registry.request('HEAD', `/v2/${name}/blobs/${digest}`)).status).toBe(200);
     });
 
-    it('streamed and chunked PATCH, status GET, out-of-order chunk → 416', async () => {
-      const data = Buffer.from('0123456789abcdefghij');
+    // Two ways to address one upload: the Location (a direct upload: a signed URL on the layer
+    // store), and the registry's own upload URL (the bytes stream through the registry).
+    const ways: Array<[string, (start: { headers: Headers }) => string]> = [
+      ['at the Location (direct to the layer store)', (start) => start.headers.get('location')!],
+      ['at the registry\'s upload URL (proxied)', (start) => `/v2/${name}/blobs/uploads/${start.headers.get('docker-upload-uuid')}`],
+    ];
+
+    it.each(ways)('streamed and chunked PATCH, status GET, out-of-order chunk → 416, %s', async (_way, address) => {
+      const data = Buffer.from(`0123456789abcdefghij${_way}`).subarray(0, 20);
       const start = await registry.request('POST', `/v2/${name}/blobs/uploads/`);
       expect(start.status).toBe(202);
-      const location = start.headers.get('location')!;
       expect(start.headers.get('docker-upload-uuid')).toMatch(/^[0-9a-f-]{36}$/);
+      const location = address(start);
       const first = await registry.request('PATCH', location, {
         body: data.subarray(0, 8),
         headers: { 'content-type': 'application/octet-stream', 'content-range': '0-7' },
@@ -126,7 +134,7 @@ describe('registry: OCI Distribution API (real platform)', () => {
       const status = await registry.request('GET', location);
       expect(status.status).toBe(204);
       expect(status.headers.get('range')).toBe('0-7');
-      expect(status.headers.get('location')).toBe(location);
+      expect(registry.resolve(status.headers.get('location')!).pathname).toBe(registry.resolve(location).pathname);
       const outOfOrder = await registry.request('PATCH', location, { body: data.subarray(12), headers: { 'content-range': '12-19' } });
       expect(outOfOrder.status).toBe(416);
       expect(outOfOrder.headers.get('range')).toBe('0-7');
@@ -135,26 +143,49 @@ describe('registry: OCI Distribution API (real platform)', () => {
       const streamed = await registry.request('PATCH', location, { body: data.subarray(8), headers: { 'content-type': 'application/octet-stream' } });
       expect(streamed.status).toBe(202);
       expect(streamed.headers.get('range')).toBe('0-19');
-      const done = await registry.request('PUT', `${location}?digest=${sha256(data)}`);
+      const done = await registry.request('PUT', withQuery(location, `digest=${sha256(data)}`));
       expect(done.status).toBe(201);
       expect(done.headers.get('docker-content-digest')).toBe(sha256(data));
       expect((await registry.request('GET', location)).status).toBe(404);
     });
 
-    it('cancels an upload with DELETE', async () => {
+    it.each(ways)('cancels an upload with DELETE, %s', async (_way, address) => {
       const start = await registry.request('POST', `/v2/${name}/blobs/uploads/`);
-      const location = start.headers.get('location')!;
+      const location = address(start);
       expect((await registry.request('DELETE', location)).status).toBe(204);
       const after = await registry.request('GET', location);
       expect(after.status).toBe(404);
       expect(after.json()).toEqual({ errors: [expect.objectContaining({ code: 'BLOB_UPLOAD_UNKNOWN' })] });
     });
 
+    it('a direct upload: signed Location on the layer store, refused for another repository or unsigned; the 201 points at the registry', async () => {
+      const data = Buffer.from('direct bytes');
+      const start = await registry.request('POST', `/v2/${name}/blobs/uploads/`);
+      const location = registry.resolve(start.headers.get('location')!);
+      expect(location.port).toBe(String(ports.layerStore));
+      expect(location.pathname).toBe(`/v2/${name}/blobs/uploads/${start.headers.get('docker-upload-uuid')}`);
+      expect(location.search).toMatch(/^\?expires=\d+&sig=[a-f0-9]{64}$/);
+      const elsewhere = new URL(location);
+      elsewhere.pathname = elsewhere.pathname.replace(`/v2/${name}/`, '/v2/someone/else/');
+      const foreign = await fetch(elsewhere, { method: 'PATCH', body: data });
+      expect(foreign.status).toBe(403);
+      expect(await foreign.json()).toEqual({ errors: [expect.objectContaining({ code: 'DENIED' })] });
+      const unsigned = await fetch(`${location.origin}${location.pathname}`, { method: 'PATCH', body: data });
+      expect(unsigned.status).toBe(401);
+      expect(await unsigned.json()).toEqual({ errors: [expect.objectContaining({ code: 'UNAUTHORIZED' })] });
+      // no credentials needed at the store: the signature is the permission
+      const put = await fetch(withQuery(location.href, `digest=${sha256(data)}`), { method: 'PUT', body: data });
+      expect(put.status).toBe(201);
+      expect(put.headers.get('location')).toBe(`http://127.0.0.1:${ports.registry}/v2/${name}/blobs/${sha256(data)}`);
+      expect((await registry.request('HEAD', `/v2/${name}/blobs/${sha256(data)}`)).status).toBe(200);
+      expect((await registry.request('HEAD', `/v2/someone/else/blobs/${sha256(data)}`)).status).toBe(404);
+    });
+
     it('a wrong digest is DIGEST_INVALID and stores nothing', async () => {
       const data = Buffer.from('real content');
       const claimed = sha256('other content');
       const start = await registry.request('POST', `/v2/${name}/blobs/uploads/`);
-      const res = await registry.request('PUT', `${start.headers.get('location')}?digest=${claimed}`, { body: data });
+      const res = await registry.request('PUT', withQuery(start.headers.get('location')!, `digest=${claimed}`), { body: data });
       expect(res.status).toBe(400);
       expect(res.json()).toEqual({ errors: [expect.objectContaining({ code: 'DIGEST_INVALID' })] });
       expect((await registry.request('HEAD', `/v2/${name}/blobs/${claimed}`)).status).toBe(404);

@@ -2,6 +2,14 @@ import { createHash } from 'node:crypto';
 
 export const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
+/**
+ * An upload Location with `query` added. Locations may be relative to the registry or absolute
+ * (a direct upload's is a signed URL on the layer store, with a query of its own).
+ */
+export function withQuery(location: string, query: string): string {
+  return `${location}${location.includes('?') ? '&' : '?'}${query}`;
+}
+
 export interface Credentials {
   username: string;
   password: string;
@@ -38,6 +46,11 @@ export class RegistryClient {
     return ((await res.json()) as { token: string }).token;
   }
 
+  /** A Location (absolute, or relative to the registry) as a URL. */
+  resolve(location: string): URL {
+    return new URL(location, `${this.base}/`);
+  }
+
   async request(
     method: string,
     path: string,
@@ -61,9 +74,7 @@ export class RegistryClient {
     const digest = sha256(data);
     const start = await this.request('POST', `/v2/${name}/blobs/uploads/`);
     if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body.toString()}`);
-    const location = start.headers.get('location')!;
-    const sep = location.includes('?') ? '&' : '?';
-    const put = await this.request('PUT', `${location}${sep}digest=${digest}`, {
+    const put = await this.request('PUT', withQuery(start.headers.get('location')!, `digest=${digest}`), {
       body: data,
       headers: { 'content-type': 'application/octet-stream' },
     });

@@ -70,7 +70,8 @@ describe('registry: garbage collection and events (real platform)', () => {
 
   it('publishes silo.registry.pushed and silo.registry.deleted', async () => {
     const events: Array<{ subject: string; data: Record<string, unknown> }> = [];
-    const sub = nc.subscribe('silo.registry.>', {
+    // the events only: silo.registry.> would also see the commands (a direct upload's commit)
+    const sub = nc.subscribe('silo.registry.*', {
       callback: (_e, msg) => events.push({ subject: msg.subject, data: (JSON.parse(new TextDecoder().decode(msg.data)) as { data: Record<string, unknown> }).data }),
     });
     await nc.flush();

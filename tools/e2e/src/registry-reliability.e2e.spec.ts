@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsRequest } from './nats-request';
 import { alive, freePorts, Platform, Ports } from './platform';
-import { Credentials, RegistryClient, sha256 } from './registry-client';
+import { Credentials, RegistryClient, sha256, withQuery } from './registry-client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,7 +55,7 @@ describe('registry: reliability (real platform)', () => {
         await sleep(20);
       },
     });
-    const inflight = fetch(`${registry.base}${location}`, {
+    const inflight = fetch(registry.resolve(location), {
       method: 'PATCH',
       body: slow,
       headers: { authorization: registry.basic(), 'content-type': 'application/octet-stream' },
@@ -88,7 +88,7 @@ describe('registry: reliability (real platform)', () => {
     // resume from there and finish
     const rest = await registry.request('PATCH', location, { body: data.subarray(received), headers: { 'content-range': `${received}-${data.length - 1}` } });
     expect(rest.status).toBe(202);
-    const done = await registry.request('PUT', `${location}?digest=${digest}`);
+    const done = await registry.request('PUT', withQuery(location, `digest=${digest}`));
     expect(done.status).toBe(201);
     const blob = await registry.request('GET', `/v2/crash/app/blobs/${digest}`, { redirect: 'follow' });
     expect(createHash('sha256').update(blob.body).digest('hex')).toBe(digest.slice(7));

@@ -1,5 +1,5 @@
 import { BaseServiceConfig, EnvVar } from '@silo/service-kit';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { join } from 'node:path';
 
 /** Where blob bytes are kept: files under the root, or a NATS JetStream object store. */
@@ -45,6 +45,29 @@ export class LayerStoreConfig extends BaseServiceConfig {
   @EnvVar('SILO_LAYER_STORE_JETSTREAM_STORAGE')
   @IsIn(JETSTREAM_STORAGE_TYPES)
   jetstreamStorage: JetStreamStorageType = 'file';
+
+  /**
+   * The registry's port, for the blob Location a direct upload answers with (the host is the one
+   * the client used to reach the store), unless SILO_REGISTRY_PUBLIC_URL says where it is.
+   */
+  @EnvVar('SILO_REGISTRY_PORT')
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  registryPort = 5000;
+
+  /** How clients reach the registry; default: the request's host, the registry's port. */
+  @EnvVar('SILO_REGISTRY_PUBLIC_URL')
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  registryPublicUrl?: string;
+
+  /** Direct uploads: how long the signed Location each reply hands out stays valid. */
+  @EnvVar('SILO_UPLOAD_URL_TTL_SECONDS')
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  uploadUrlTtlSeconds = 3600;
 
   get blobRoot(): string {
     return this.root ?? join(this.home, 'layer-store');

@@ -20,12 +20,18 @@ export class SignatureGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const path = signedPath(req.originalUrl);
-    const scope = requiredScope(req.method, path);
-    const result = checkSignature(this.key.secret, scope, path, signatureParams(req.originalUrl), this.clock.now().getTime() / 1000);
+    this.check(req.method, req.originalUrl);
+    return true;
+  }
+
+  /** Throws SignatureMissing (401), SignatureExpired or SignatureInvalid (403). */
+  check(method: string, originalUrl: string): void {
+    const path = signedPath(originalUrl);
+    const scope = requiredScope(method, path);
+    const result = checkSignature(this.key.secret, scope, path, signatureParams(originalUrl), this.clock.now().getTime() / 1000);
     switch (result) {
       case 'valid':
-        return true;
+        return;
       case 'missing':
         throw new SignatureMissing();
       case 'expired':

@@ -9,5 +9,6 @@ import { UploadsService } from './uploads.service';
   imports: [StorageModule, SigningModule, TransferMetricsModule],
   controllers: [UploadsController],
   providers: [UploadsService],
+  exports: [UploadsService],
 })
 export class UploadsModule {}

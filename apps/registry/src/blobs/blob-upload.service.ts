@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SiloError } from '@silo/domain';
 import { Clock } from '@silo/service-kit';
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { QuotaService } from '../accounts/quota.service';
 import { RegistryMetadata } from '../metadata/registry-metadata';
@@ -27,9 +26,12 @@ export interface ChunkHeaders {
 }
 
 /**
- * Blob uploads (OCI "pushing blobs"): a session in the registry's database mapped to an upload in
- * the layer store, so either can restart mid-push. Bytes stream through to the store, whose digest
- * check decides whether a blob exists; only then is it recorded and linked.
+ * Blob uploads (OCI "pushing blobs"): a session in the registry's database for an upload in the
+ * layer store (the same id), so either can restart mid-push. The bytes either stream through the
+ * registry to the store (the registry's upload URLs), or go straight to the store (a direct
+ * upload's signed Location), which reports the end of the upload here (`recordCommitted`,
+ * `end`). Either way the store's digest check decides whether a blob exists; only then is it
+ * recorded and linked.
  */
 @Injectable()
 export class BlobUploadService {
@@ -42,10 +44,36 @@ export class BlobUploadService {
 
   async start(repository: string): Promise<string> {
     await this.quota.admit(repository);
-    const storeUploadId = await this.store.createUpload();
-    const id = randomUUID();
-    await this.metadata.createUpload({ id, repository, storeUploadId, startedAt: this.clock.now().toISOString() });
+    const id = await this.store.createUpload();
+    await this.metadata.createUpload({ id, repository, storeUploadId: id, startedAt: this.clock.now().toISOString() });
     return id;
+  }
+
+  /** The signed Location of a direct upload: the store's upload endpoint as the client reaches it. */
+  directLocation(repository: string, id: string, storeBase: string): string {
+    return this.store.uploadUrl(repository, id, storeBase);
+  }
+
+  /**
+   * A direct upload was committed by the store as `digest`: the quota is checked (over it, the
+   * bytes stay unlinked for GC to remove), then the blob is linked and the session ends.
+   */
+  async recordCommitted(repository: string, id: string, digest: string, size: number): Promise<CommittedBlob> {
+    await this.session(repository, id);
+    try {
+      await this.quota.check(repository, digest, size);
+    } catch (err) {
+      await this.metadata.deleteUpload(id);
+      throw err;
+    }
+    await this.metadata.recordBlob(repository, digest, size, this.clock.now().toISOString(), id);
+    return { digest, size };
+  }
+
+  /** A direct upload ended without a blob (cancelled, or a digest mismatch): its session goes. */
+  async end(repository: string, id: string): Promise<void> {
+    await this.session(repository, id);
+    await this.metadata.deleteUpload(id);
   }
 
   /** Single POST with `?digest=` and the whole blob as the body. */

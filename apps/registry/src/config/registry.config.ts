@@ -65,6 +65,22 @@ export class RegistryConfig extends BaseServiceConfig {
   @IsIn(['redirect', 'proxy'])
   blobDelivery: 'redirect' | 'proxy' = 'redirect';
 
+  /**
+   * `direct`: a blob upload's Location is a signed URL on the layer store, which takes the bytes
+   * itself and reports the committed blob back over NATS; `proxy`: the bytes stream through the
+   * registry. Either way the registry's own upload URLs keep working.
+   */
+  @EnvVar('SILO_REGISTRY_UPLOAD_DELIVERY')
+  @IsIn(['direct', 'proxy'])
+  uploadDelivery: 'direct' | 'proxy' = 'direct';
+
+  /** How long a signed upload Location stays valid; every reply of an upload hands out a fresh one. */
+  @EnvVar('SILO_UPLOAD_URL_TTL_SECONDS')
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  uploadUrlTtlSeconds = 3600;
+
   @EnvVar('SILO_SIGNED_URL_TTL_SECONDS')
   @IsInt()
   @Min(10)

@@ -201,7 +201,11 @@ export class DistributionController {
     }
     req.resume();
     const id = await this.uploads.start(route.name);
-    res.status(202).set({ Location: `/v2/${route.name}/blobs/uploads/${id}`, Range: '0-0', 'Docker-Upload-UUID': id, 'Content-Length': '0' }).end();
+    const location =
+      this.config.uploadDelivery === 'direct'
+        ? this.uploads.directLocation(route.name, id, publicStoreBase(req, this.config.layerStorePublicUrl, this.config.layerStoreUrl))
+        : `/v2/${route.name}/blobs/uploads/${id}`;
+    res.status(202).set({ Location: location, Range: '0-0', 'Docker-Upload-UUID': id, 'Content-Length': '0' }).end();
   }
 
   private async upload(route: Extract<Route, { kind: 'upload' }>, method: string, caller: Caller, req: Request, res: Response): Promise<void> {

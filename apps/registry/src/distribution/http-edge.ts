@@ -1,4 +1,4 @@
-import { describeError, SiloError } from '@silo/domain';
+import { ociError, SiloError } from '@silo/domain';
 import type { Request, Response } from 'express';
 import { AuthenticationRequired } from '../auth/errors/auth.errors';
 
@@ -61,19 +61,12 @@ function tooLarge(limit: number): SiloError {
 
 /** Errors in the OCI shape: `{"errors":[{"code","message","detail"}]}`, with the challenge on 401. */
 export function sendOciError(res: Response, err: unknown, onUnexpected: (err: unknown) => void): void {
-  let status = 500;
-  let body: { code: string; message: string; detail?: unknown } = { code: 'UNKNOWN', message: 'internal error' };
-  if (err instanceof SiloError) {
-    status = err.httpStatus ?? describeError(err.code).httpStatus;
-    body = { code: err.code, message: err.message, ...(err.details !== undefined ? { detail: err.details } : {}) };
-    if (err instanceof AuthenticationRequired) res.setHeader('WWW-Authenticate', err.challenge);
-    if (err.code === 'UNAVAILABLE') status = 503;
-  } else {
-    onUnexpected(err);
-  }
+  const { status, body, unexpected } = ociError(err);
+  if (unexpected) onUnexpected(err);
+  if (err instanceof AuthenticationRequired) res.setHeader('WWW-Authenticate', err.challenge);
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.status(status).json({ errors: [body] });
+  res.status(status).json(body);
 }

@@ -19,6 +19,11 @@ export abstract class BlobStore {
   abstract stat(digest: string): Promise<number | undefined>;
   /** A signed, expiring URL that serves the blob (for a 307 redirect). */
   abstract readUrl(digest: string, base: string): string;
+  /**
+   * A signed, expiring URL on the store's OCI upload endpoint (`/v2/<repository>/blobs/uploads/<id>`),
+   * the Location of a direct upload.
+   */
+  abstract uploadUrl(repository: string, uploadId: string, base: string): string;
   /** The store's response for the blob (proxy mode), with the client's Range header passed on. */
   abstract openRead(digest: string, range?: string, method?: 'GET' | 'HEAD'): Promise<IncomingMessage>;
 }

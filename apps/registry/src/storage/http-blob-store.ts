@@ -10,6 +10,8 @@ export interface HttpBlobStoreOptions {
   baseUrl: string;
   secret: Buffer;
   signedUrlTtlSeconds: number;
+  /** Signed upload Locations (direct uploads) stay valid this long. */
+  uploadUrlTtlSeconds: number;
   now?: () => number;
 }
 
@@ -75,6 +77,11 @@ export class HttpBlobStore extends BlobStore {
     return `${base.replace(/\/+$/, '')}${path}?${this.sign('read', path)}`;
   }
 
+  uploadUrl(repository: string, uploadId: string, base: string): string {
+    const path = `/v2/${repository}/blobs/uploads/${uploadId}`;
+    return `${base.replace(/\/+$/, '')}${path}?${this.sign('write', path, this.options.uploadUrlTtlSeconds)}`;
+  }
+
   openRead(digest: string, range?: string, method: 'GET' | 'HEAD' = 'GET'): Promise<IncomingMessage> {
     const path = `/blobs/${digest}`;
     return new Promise((resolve, reject) => {
@@ -84,9 +91,9 @@ export class HttpBlobStore extends BlobStore {
     });
   }
 
-  private sign(scope: SignatureScope, path: string): string {
+  private sign(scope: SignatureScope, path: string, ttlSeconds = this.options.signedUrlTtlSeconds): string {
     const now = this.options.now?.() ?? Date.now() / 1000;
-    return signedQuery(this.options.secret, scope, path, now, this.options.signedUrlTtlSeconds);
+    return signedQuery(this.options.secret, scope, path, now, ttlSeconds);
   }
 
   private url(path: string, scope: SignatureScope, extraQuery?: string): URL {
