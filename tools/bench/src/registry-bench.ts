@@ -5,7 +5,7 @@
  * Progress goes to stderr; the results (tables, then one JSON line, always the last line) to stdout.
  */
 import { buildOciLayout, BuiltImage, DistributionHandle, makeTempDir, skopeoCopy, startDistribution } from '@silo/testing';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ interface Settings {
   quietWaitSeconds: number;
   /** Repeat a disturbed pull or local copy up to this many times. */
   noisyRetries: number;
+  /** Also measure the floor: the same copies against a registry that does no work. */
+  floor: boolean;
 }
 
 function loadSettings(env: Record<string, string | undefined>): Settings {
@@ -56,6 +58,7 @@ function loadSettings(env: Record<string, string | undefined>): Settings {
     sync: (env['BENCH_SYNC'] ?? '1') !== '0',
     quietWaitSeconds: intSetting(env, 'BENCH_QUIET_WAIT_S', 20, 0),
     noisyRetries: intSetting(env, 'BENCH_NOISY_RETRIES', 2, 0),
+    floor: (env['BENCH_FLOOR'] ?? '1') !== '0',
   };
 }
 
@@ -70,7 +73,7 @@ function out(text = ''): void {
 // ---------------------------------------------------------------------------------------------
 // Targets, samples and the recorder
 
-type TargetKey = 'silo' | 'distribution' | 'silo-proxy' | 'distribution-rerun' | 'skopeo-local';
+type TargetKey = 'silo' | 'distribution' | 'silo-proxy' | 'distribution-rerun' | 'skopeo-local' | 'null-registry';
 
 interface Target {
   key: TargetKey;
@@ -324,6 +327,41 @@ interface Report {
 }
 
 
+interface NullRegistry {
+  host: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The floor (registry/null-registry.ts) in a process of its own, on a free loopback port. */
+async function startNullRegistry(): Promise<NullRegistry> {
+  const child = spawn(process.execPath, [join(__dirname, 'registry', 'null-registry.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the null registry did not start within 10 s')), 10_000);
+    child.once('exit', (code) => reject(new Error(`the null registry exited (${code}) before listening`)));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /port (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  return {
+    host: `127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
 function versionOf(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0] ?? '';
@@ -341,8 +379,9 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
   cleanup.add('stop the Silo platform', async () => {
     if (platform) launcherExits.push(await platform.stop());
   });
-  const started: { distribution?: DistributionHandle } = {};
+  const started: { distribution?: DistributionHandle; nullRegistry?: NullRegistry } = {};
   cleanup.add('stop Distribution', async () => started.distribution?.stop());
+  cleanup.add('stop the null registry', async () => started.nullRegistry?.stop());
 
   log(`starting the Silo platform (SILO_HOME ${home.path}) and CNCF Distribution`);
   const startedAt = performance.now();
@@ -362,10 +401,14 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
   const silo = siloTarget(platform, 'silo');
   const distribution1 = distTarget('distribution');
   const local: Target = { key: 'skopeo-local', host: '', serverPids: () => ({}) };
+  const floorRegistry = settings.floor ? (started.nullRegistry = await startNullRegistry()) : undefined;
+  const nullTarget: Target[] = floorRegistry ? [{ key: 'null-registry', host: floorRegistry.host, serverPids: () => ({ 'null-registry': floorRegistry.pid }) }] : [];
+  /** Silo and Distribution alternate who goes first; the floor, when measured, goes in between or last. */
+  const orderOf = (run: number): Target[] => (run % 2 === 1 ? [silo, ...nullTarget, distribution1] : [distribution1, silo, ...nullTarget]);
 
   // Warm-up (not timed): the first push and pull to each registry (JIT, database, token flow).
   const warm = await buildOciLayout(join(work.path, 'warmup'), { tag: 'w', layers: [{ randomBytes: 4096, compression: settings.compression }], gzipLevel: settings.gzipLevel });
-  for (const t of [silo, distribution1]) {
+  for (const t of [silo, distribution1, ...nullTarget]) {
     await push(warm, t, 'bench/warmup:w');
     await pull(t, 'bench/warmup:w', `oci:${join(work.path, `warm-${t.key}`)}:w`, warm.digest);
   }
@@ -385,7 +428,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     largeBytes = image.totalSize;
     largeImages.push({ tag, digest: image.digest });
     log(`large run ${run}/${settings.runs}: built ${(image.totalSize / 1e6).toFixed(1)} MB in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (not timed)`);
-    const order = run % 2 === 1 ? [silo, distribution1] : [distribution1, silo];
+    const order = orderOf(run);
     for (const t of order) {
       const s = await measure(t, settings, () => push(image, t, `bench/big:${tag}`));
       recorder.add('push-large', t.key, s);
@@ -436,7 +479,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     smallBytes = images.reduce((a, img) => a + img.totalSize, 0);
     log(`small run ${run}/${settings.smallRuns}: built ${images.length} images (${(smallBytes / 1e6).toFixed(2)} MB) in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (not timed)`);
     const tag = `s${run}`;
-    const order = run % 2 === 1 ? [silo, distribution1] : [distribution1, silo];
+    const order = orderOf(run);
     for (const t of order) {
       const s = await measure(t, settings, () => pool(images, settings.concurrency, (img, i) => push(img, t, `bench/small-${i}:${tag}`)));
       recorder.add('push-small', t.key, s);
@@ -610,6 +653,23 @@ function printReport(report: Report, cleanupErrors: string[]): void {
     ),
   );
 
+  const floorRows = rows.filter((row) => row.silo === 'silo');
+  if (settings.floor) {
+    out('');
+    out('the floor: the same copies against a registry that does no work (tools/bench/src/registry/null-registry.ts: bytes kept in memory, nothing hashed, verified, authorized, written to disk or recorded); floor/Distribution is the best ratio any registry can reach on this machine');
+    out(
+      table(
+        ['metric', 'floor median', 'Distribution median', 'best reachable ratio', 'Silo ratio', 'floor min–max s'],
+        floorRows.map((row) => {
+          const f = r.seconds(row.metric, 'null-registry');
+          const d = r.seconds(row.metric, row.dist);
+          const s = r.seconds(row.metric, row.silo);
+          return [row.label, fmtSeconds(f?.median), fmtSeconds(d?.median), String(ratio(f?.median, d?.median) ?? '–'), String(ratio(s?.median, d?.median) ?? '–'), fmtRange(f)];
+        }),
+      ),
+    );
+  }
+
   out('');
   out('CPU seconds per operation (medians): server processes + the skopeo client | other processes on the machine meanwhile (noise)');
   out(
@@ -647,6 +707,11 @@ function printReport(report: Report, cleanupErrors: string[]): void {
   const verdict = (v: number | null) => (v === null ? 'n/a' : v <= TARGET_RATIO ? `${v} (meets ≤ ${TARGET_RATIO})` : `${v} (misses ≤ ${TARGET_RATIO})`);
   out('');
   out(`target (issue #3): Silo/Distribution ≤ ${TARGET_RATIO} — push-large ${verdict(pushRatio)}, pull-large ${verdict(pullRatio)}`);
+  if (settings.floor) {
+    const pushFloor = ratio(r.seconds('push-large', 'null-registry')?.median, r.seconds('push-large', 'distribution')?.median);
+    const pullFloor = ratio(r.seconds('pull-large', 'null-registry')?.median, r.seconds('pull-large', 'distribution')?.median);
+    out(`floor (a registry that does no work)/Distribution: push-large ${pushFloor ?? 'n/a'}, pull-large ${pullFloor ?? 'n/a'} — no registry can go below these here`);
+  }
   if (report.launcherExits.some((c) => c !== 0)) out(`warning: the Silo launcher exited with ${report.launcherExits.join(', ')} (expected 0)`);
   for (const e of cleanupErrors) out(`warning: cleanup: ${e}`);
 
@@ -674,6 +739,15 @@ function printReport(report: Report, cleanupErrors: string[]): void {
         }
       : null,
     skopeo_local: { copy_large_s: seconds(floorLarge), copy_small_s: seconds(floorSmall) },
+    floor: settings.floor
+      ? {
+          ...side('null-registry'),
+          push_ratio: ratio(r.seconds('push-large', 'null-registry')?.median, r.seconds('push-large', 'distribution')?.median),
+          pull_ratio: ratio(r.seconds('pull-large', 'null-registry')?.median, r.seconds('pull-large', 'distribution')?.median),
+          push_small_ratio: ratio(r.seconds('push-small', 'null-registry')?.median, r.seconds('push-small', 'distribution')?.median),
+          pull_small_ratio: ratio(r.seconds('pull-small', 'null-registry')?.median, r.seconds('pull-small', 'distribution')?.median),
+        }
+      : null,
     runs: settings.runs,
     small_runs: settings.smallRuns,
     small_images: settings.smallImages,

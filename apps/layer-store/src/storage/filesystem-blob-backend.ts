@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobBackend, BlobInfo, BlobPage, ByteRange, CommittedBlob, DeleteResult, PurgeResult, StoreUsage } from './blob-backend';
 import { checkUploadId, parseBlobDigest, UPLOAD_ID } from './blob-input';
+import { consumeChunks } from './consume-chunks';
 import { BlobUnknown, DigestMismatch, RangeNotSatisfiable, UploadOffsetMismatch, UploadUnknown } from './errors';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -26,6 +27,13 @@ interface UploadHashes {
 
 /** Disk writes are batched to this size (fewer syscalls), one batch in flight while the next fills. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * While an upload streams in, every this many bytes written are flushed to disk in the background
+ * (fdatasync on the thread pool, one at a time). The commit's fsync then only has the tail left: on
+ * a client that uploads layers one after another (skopeo, podman), the fsync of a 60 MiB layer at
+ * commit had been 40 ms of the push's critical path, per layer.
+ */
+const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
 /** Read chunk size for blob downloads. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -186,6 +194,18 @@ export class FilesystemBlobBackend extends BlobBackend {
         let inFlight: Promise<void> | undefined;
         let batch: Buffer | undefined;
         let filled = 0;
+        let unsynced = 0;
+        let syncing: Promise<void> | undefined;
+        const syncInBackground = (written: number) => {
+          unsynced += written;
+          if (unsynced < BACKGROUND_SYNC_BYTES || syncing) return;
+          unsynced = 0;
+          // Only an early start of the commit's fsync: a failure here is the commit's to report.
+          syncing = handle.datasync().then(
+            () => void (syncing = undefined),
+            () => void (syncing = undefined),
+          );
+        };
         const flush = async () => {
           if (inFlight) await inFlight;
           inFlight = undefined;
@@ -200,6 +220,7 @@ export class FilesystemBlobBackend extends BlobBackend {
             () => {
               if (hashes) hashes.size = at + bytes.length;
               this.batches.give(buffer);
+              syncInBackground(bytes.length);
             },
             (err: unknown) => {
               this.hashes.delete(id);
@@ -210,22 +231,33 @@ export class FilesystemBlobBackend extends BlobBackend {
           position = at + bytes.length;
         };
         try {
-          for await (const chunk of source) {
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-            let taken = 0;
-            while (taken < bytes.length) {
-              batch ??= this.batches.take();
-              const n = bytes.copy(batch, filled, taken);
-              taken += n;
-              filled += n;
-              if (filled === batch.length) await flush();
+          await consumeChunks(source, (bytes) => {
+            const n = (batch ??= this.batches.take()).length - filled;
+            if (bytes.length < n) {
+              filled += bytes.copy(batch, filled);
+              return undefined;
             }
-          }
+            return (async () => {
+              // A chunk that fills the batch: copy what fits, write, and go on with the rest.
+              let taken = 0;
+              while (taken < bytes.length) {
+                batch ??= this.batches.take();
+                const copied = bytes.copy(batch, filled, taken);
+                taken += copied;
+                filled += copied;
+                if (filled === batch.length) await flush();
+              }
+            })();
+          });
         } finally {
           // Whatever arrived is written, also when the source failed mid-way.
-          await flush();
-          if (inFlight) await inFlight;
-          if (batch) this.batches.give(batch);
+          try {
+            await flush();
+            if (inFlight) await inFlight;
+          } finally {
+            if (batch) this.batches.give(batch);
+            if (syncing) await syncing; // not closed under a running fdatasync
+          }
         }
         return position;
       } finally {
