@@ -274,6 +274,13 @@ function registryRef(target: Target, ref: string): string {
   return `docker://${target.host}/${ref}`;
 }
 
+/** The floor keeps what it is sent in memory: before each push it forgets the previous ones. */
+async function forgetIfFloor(target: Target): Promise<void> {
+  if (target.key !== 'null-registry') return;
+  const res = await fetch(`http://${target.host}/`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+  if (res.status !== 204) throw new Error(`the null registry answered ${res.status} to DELETE /`);
+}
+
 async function push(image: BuiltImage, target: Target, ref: string): Promise<void> {
   const dest = target.host ? registryRef(target, ref) : `oci:${ref}`;
   const { digest } = await skopeoCopy(image.layoutRef, dest, { preserveDigests: true, destCreds: target.creds, timeoutMs: SKOPEO_TIMEOUT_MS });
@@ -430,6 +437,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     log(`large run ${run}/${settings.runs}: built ${(image.totalSize / 1e6).toFixed(1)} MB in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (not timed)`);
     const order = orderOf(run);
     for (const t of order) {
+      await forgetIfFloor(t);
       const s = await measure(t, settings, () => push(image, t, `bench/big:${tag}`));
       recorder.add('push-large', t.key, s);
       log(`  push ${t.key.padEnd(12)} ${fmtSample(s, image.totalSize)}`);
@@ -481,6 +489,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     const tag = `s${run}`;
     const order = orderOf(run);
     for (const t of order) {
+      await forgetIfFloor(t);
       const s = await measure(t, settings, () => pool(images, settings.concurrency, (img, i) => push(img, t, `bench/small-${i}:${tag}`)));
       recorder.add('push-small', t.key, s);
       log(`  push ${images.length} ${t.key.padEnd(12)} ${fmtSample(s)}`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { BlobBackend, ByteRange } from '../storage/blob-backend';
+import { BlobBackend, BlobReader, ByteRange } from '../storage/blob-backend';
 import { BlobUnknown, RangeNotSatisfiable } from '../storage/errors';
 import { resolveRange } from './byte-range';
 
@@ -41,6 +41,11 @@ export class BlobsService {
       status: 206,
       headers: { ...headers, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${info.size}` },
     };
+  }
+
+  /** A positional reader, when the backend has one (the pooled send path). */
+  reader(plan: BlobResponsePlan): Promise<BlobReader | undefined> {
+    return this.backend.openReader(plan.digest);
   }
 
   open(plan: BlobResponsePlan): Promise<Readable> {

@@ -39,6 +39,18 @@ export interface StoreUsage {
   uploadBytes: number;
 }
 
+/**
+ * A committed blob as positional reads into the caller's buffers: for a backend whose blobs are
+ * files, so that serving a blob allocates nothing per chunk (allocations of blob bytes are what
+ * sets off the service's full garbage collections). The caller closes it.
+ */
+export interface BlobReader {
+  readonly size: number;
+  /** Reads up to `buffer.length` bytes at `position`; 0 at the end. */
+  read(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface PurgeResult {
   purged: number;
   freedBytes: number;
@@ -68,6 +80,11 @@ export abstract class BlobBackend {
   abstract openRead(digest: string, range?: ByteRange): Promise<Readable>;
 
   /** Starts an upload; returns its id (a UUID). */
+  /** A positional reader of the blob, when the backend has one (undefined: use `openRead`). BlobUnknown if absent. */
+  openReader(_digest: string): Promise<BlobReader | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   abstract createUpload(): Promise<string>;
 
   /**

@@ -6,12 +6,15 @@
  * Distribution` is the best ratio any registry can reach here.
  *
  * Run as its own process (`node null-registry.js`); prints `port <n>` once listening on 127.0.0.1.
- * Only for the benchmark: it answers just what `skopeo copy` asks in a push and a pull.
+ * Only for the benchmark: it answers just what `skopeo copy` asks in a push and a pull, plus
+ * `DELETE /` (forget everything), which the benchmark sends before each push so that the memory
+ * it holds stays one image or one batch of small images. Blobs are kept as the chunks that
+ * arrived and sent back as they are: nothing is copied.
  */
 import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 
-const blobs = new Map<string, Buffer>();
+const blobs = new Map<string, { chunks: Buffer[]; size: number }>();
 const uploads = new Map<string, Buffer[]>();
 const manifests = new Map<string, { body: Buffer; type: string; digest: string }>();
 let nextUpload = 0;
@@ -20,6 +23,17 @@ function answer(res: ServerResponse, status: number, headers: Record<string, str
   const length = body === undefined ? 0 : Buffer.byteLength(body);
   res.writeHead(status, { 'Docker-Distribution-API-Version': 'registry/2.0', 'Content-Length': String(length), ...headers });
   res.end(body);
+}
+
+function sendBlob(res: ServerResponse, headers: Record<string, string>, blob: { chunks: Buffer[]; size: number }): void {
+  res.writeHead(200, { 'Docker-Distribution-API-Version': 'registry/2.0', 'Content-Length': String(blob.size), ...headers });
+  const chunks = blob.chunks;
+  let i = 0;
+  const more = (): void => {
+    while (i < chunks.length) if (!res.write(chunks[i++])) return void res.once('drain', more);
+    res.end();
+  };
+  more();
 }
 
 function collect(req: IncomingMessage, into: Buffer[], done: () => void): void {
@@ -31,6 +45,12 @@ const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://null');
   const path = url.pathname;
   let m: RegExpExecArray | null;
+  if (path === '/' && req.method === 'DELETE') {
+    blobs.clear();
+    uploads.clear();
+    manifests.clear();
+    return answer(res, 204);
+  }
   if (path === '/v2/' || path === '/v2') return answer(res, 200, { 'Content-Type': 'application/json' }, '{}');
   if ((m = /^\/v2\/(.+)\/blobs\/uploads\/?$/.exec(path)) && req.method === 'POST') {
     req.resume();
@@ -46,7 +66,7 @@ const server = createServer((req, res) => {
       const size = chunks.reduce((a, c) => a + c.length, 0);
       if (req.method === 'PATCH') return answer(res, 202, { Location: path, Range: `0-${Math.max(0, size - 1)}` });
       const digest = url.searchParams.get('digest') ?? '';
-      blobs.set(digest, Buffer.concat(chunks));
+      blobs.set(digest, { chunks, size });
       uploads.delete(id);
       return answer(res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest });
     });
@@ -56,10 +76,10 @@ const server = createServer((req, res) => {
     if (!blob) return answer(res, 404);
     const headers = { 'Docker-Content-Digest': m[2]!, 'Content-Type': 'application/octet-stream' };
     if (req.method === 'HEAD') {
-      res.writeHead(200, { ...headers, 'Content-Length': String(blob.length) });
+      res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) });
       return res.end();
     }
-    return answer(res, 200, headers, blob);
+    return sendBlob(res, headers, blob);
   }
   if ((m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) {
     const [, name, reference] = m as unknown as [string, string, string];
