@@ -665,10 +665,10 @@ function printReport(report: Report, cleanupErrors: string[]): void {
   const floorRows = rows.filter((row) => row.silo === 'silo');
   if (settings.floor) {
     out('');
-    out('the floor: the same copies against a registry that does no work (tools/bench/src/registry/null-registry.ts: bytes kept in memory, nothing hashed, verified, authorized, written to disk or recorded); floor/Distribution is the best ratio any registry can reach on this machine');
+    out('the floor: the same copies against a registry that does no work (tools/bench/src/registry/null-registry.ts: bytes kept in memory, nothing hashed, verified, authorized, written to disk or recorded); floor/Distribution is what skopeo costs here with a server that does nothing');
     out(
       table(
-        ['metric', 'floor median', 'Distribution median', 'best reachable ratio', 'Silo ratio', 'floor min–max s'],
+        ['metric', 'floor median', 'Distribution median', 'floor/Distribution', 'Silo/Distribution', 'floor min–max s'],
         floorRows.map((row) => {
           const f = r.seconds(row.metric, 'null-registry');
           const d = r.seconds(row.metric, row.dist);
@@ -719,7 +719,7 @@ function printReport(report: Report, cleanupErrors: string[]): void {
   if (settings.floor) {
     const pushFloor = ratio(r.seconds('push-large', 'null-registry')?.median, r.seconds('push-large', 'distribution')?.median);
     const pullFloor = ratio(r.seconds('pull-large', 'null-registry')?.median, r.seconds('pull-large', 'distribution')?.median);
-    out(`floor (a registry that does no work)/Distribution: push-large ${pushFloor ?? 'n/a'}, pull-large ${pullFloor ?? 'n/a'} — no registry can go below these here`);
+    out(`floor (a registry that does no work)/Distribution: push-large ${pushFloor ?? 'n/a'}, pull-large ${pullFloor ?? 'n/a'} — what skopeo costs here with a server that does nothing; a target below it is out of any registry's reach on this machine`);
   }
   if (report.launcherExits.some((c) => c !== 0)) out(`warning: the Silo launcher exited with ${report.launcherExits.join(', ')} (expected 0)`);
   for (const e of cleanupErrors) out(`warning: cleanup: ${e}`);
