@@ -73,7 +73,7 @@ function out(text = ''): void {
 // ---------------------------------------------------------------------------------------------
 // Targets, samples and the recorder
 
-type TargetKey = 'silo' | 'distribution' | 'silo-proxy' | 'distribution-rerun' | 'skopeo-local' | 'null-registry';
+type TargetKey = 'silo' | 'distribution' | 'silo-proxy' | 'distribution-rerun' | 'skopeo-local' | 'null-registry' | 'null-durable';
 
 interface Target {
   key: TargetKey;
@@ -276,7 +276,7 @@ function registryRef(target: Target, ref: string): string {
 
 /** The floor keeps what it is sent in memory: before each push it forgets the previous ones. */
 async function forgetIfFloor(target: Target): Promise<void> {
-  if (target.key !== 'null-registry') return;
+  if (target.key !== 'null-registry' && target.key !== 'null-durable') return;
   const res = await fetch(`http://${target.host}/`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
   if (res.status !== 204) throw new Error(`the null registry answered ${res.status} to DELETE /`);
 }
@@ -340,9 +340,10 @@ interface NullRegistry {
   stop(): Promise<void>;
 }
 
-/** The floor (registry/null-registry.ts) in a process of its own, on a free loopback port. */
-async function startNullRegistry(): Promise<NullRegistry> {
-  const child = spawn(process.execPath, [join(__dirname, 'registry', 'null-registry.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The floor (registry/null-registry.ts) in a process of its own, on a free loopback port; `durableDir`: blobs fsynced there. */
+async function startNullRegistry(durableDir?: string): Promise<NullRegistry> {
+  const args = [join(__dirname, 'registry', 'null-registry.js'), ...(durableDir ? ['--durable', durableDir] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('the null registry did not start within 10 s')), 10_000);
@@ -386,9 +387,12 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
   cleanup.add('stop the Silo platform', async () => {
     if (platform) launcherExits.push(await platform.stop());
   });
-  const started: { distribution?: DistributionHandle; nullRegistry?: NullRegistry } = {};
+  const started: { distribution?: DistributionHandle; nullRegistry?: NullRegistry; nullDurable?: NullRegistry } = {};
   cleanup.add('stop Distribution', async () => started.distribution?.stop());
-  cleanup.add('stop the null registry', async () => started.nullRegistry?.stop());
+  cleanup.add('stop the null registries', async () => {
+    await started.nullRegistry?.stop();
+    await started.nullDurable?.stop();
+  });
 
   log(`starting the Silo platform (SILO_HOME ${home.path}) and CNCF Distribution`);
   const startedAt = performance.now();
@@ -409,12 +413,17 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
   const distribution1 = distTarget('distribution');
   const local: Target = { key: 'skopeo-local', host: '', serverPids: () => ({}) };
   const floorRegistry = settings.floor ? (started.nullRegistry = await startNullRegistry()) : undefined;
+  const durableFloor = settings.floor ? (started.nullDurable = await startNullRegistry(join(work.path, 'null-durable'))) : undefined;
   const nullTarget: Target[] = floorRegistry ? [{ key: 'null-registry', host: floorRegistry.host, serverPids: () => ({ 'null-registry': floorRegistry.pid }) }] : [];
+  /** Pushes only: what it adds to the floor is the fsync of each blob at its PUT. */
+  const durableTarget: Target[] = durableFloor ? [{ key: 'null-durable', host: durableFloor.host, serverPids: () => ({ 'null-durable': durableFloor.pid }) }] : [];
   /** Silo and Distribution alternate who goes first; the floor, when measured, goes in between or last. */
   const orderOf = (run: number): Target[] => (run % 2 === 1 ? [silo, ...nullTarget, distribution1] : [distribution1, silo, ...nullTarget]);
+  const pushOrderOf = (run: number): Target[] => (run % 2 === 1 ? [silo, ...nullTarget, ...durableTarget, distribution1] : [distribution1, ...durableTarget, silo, ...nullTarget]);
 
   // Warm-up (not timed): the first push and pull to each registry (JIT, database, token flow).
   const warm = await buildOciLayout(join(work.path, 'warmup'), { tag: 'w', layers: [{ randomBytes: 4096, compression: settings.compression }], gzipLevel: settings.gzipLevel });
+  for (const t of durableTarget) await push(warm, t, 'bench/warmup:w');
   for (const t of [silo, distribution1, ...nullTarget]) {
     await push(warm, t, 'bench/warmup:w');
     await pull(t, 'bench/warmup:w', `oci:${join(work.path, `warm-${t.key}`)}:w`, warm.digest);
@@ -436,7 +445,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     largeImages.push({ tag, digest: image.digest });
     log(`large run ${run}/${settings.runs}: built ${(image.totalSize / 1e6).toFixed(1)} MB in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (not timed)`);
     const order = orderOf(run);
-    for (const t of order) {
+    for (const t of pushOrderOf(run)) {
       await forgetIfFloor(t);
       const s = await measure(t, settings, () => push(image, t, `bench/big:${tag}`));
       recorder.add('push-large', t.key, s);
@@ -488,7 +497,7 @@ async function runBenchmark(settings: Settings, cleanup: Cleanup): Promise<Repor
     log(`small run ${run}/${settings.smallRuns}: built ${images.length} images (${(smallBytes / 1e6).toFixed(2)} MB) in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (not timed)`);
     const tag = `s${run}`;
     const order = orderOf(run);
-    for (const t of order) {
+    for (const t of pushOrderOf(run)) {
       await forgetIfFloor(t);
       const s = await measure(t, settings, () => pool(images, settings.concurrency, (img, i) => push(img, t, `bench/small-${i}:${tag}`)));
       recorder.add('push-small', t.key, s);
@@ -665,15 +674,24 @@ function printReport(report: Report, cleanupErrors: string[]): void {
   const floorRows = rows.filter((row) => row.silo === 'silo');
   if (settings.floor) {
     out('');
-    out('the floor: the same copies against a registry that does no work (tools/bench/src/registry/null-registry.ts: bytes kept in memory, nothing hashed, verified, authorized, written to disk or recorded); floor/Distribution is what skopeo costs here with a server that does nothing');
+    out('the floor: the same copies against a registry that does no work (tools/bench/src/registry/null-registry.ts: bytes kept in memory, nothing hashed, verified, authorized, written to disk or recorded); floor/Distribution is what skopeo costs here with a server that does nothing. The durable floor (pushes only) also writes, fsyncs and renames each blob at its final PUT, as issue #3 requires of a committed blob (Distribution does not fsync)');
     out(
       table(
-        ['metric', 'floor median', 'Distribution median', 'floor/Distribution', 'Silo/Distribution', 'floor min–max s'],
+        ['metric', 'floor median', 'durable floor median', 'Distribution median', 'floor/Distribution', 'durable floor/Distribution', 'Silo/Distribution'],
         floorRows.map((row) => {
           const f = r.seconds(row.metric, 'null-registry');
+          const fd = r.seconds(row.metric, 'null-durable');
           const d = r.seconds(row.metric, row.dist);
           const s = r.seconds(row.metric, row.silo);
-          return [row.label, fmtSeconds(f?.median), fmtSeconds(d?.median), String(ratio(f?.median, d?.median) ?? '–'), String(ratio(s?.median, d?.median) ?? '–'), fmtRange(f)];
+          return [
+            row.label,
+            fmtSeconds(f?.median),
+            fd ? fmtSeconds(fd.median) : '–',
+            fmtSeconds(d?.median),
+            String(ratio(f?.median, d?.median) ?? '–'),
+            fd ? String(ratio(fd.median, d?.median) ?? '–') : '–',
+            String(ratio(s?.median, d?.median) ?? '–'),
+          ];
         }),
       ),
     );
@@ -719,7 +737,8 @@ function printReport(report: Report, cleanupErrors: string[]): void {
   if (settings.floor) {
     const pushFloor = ratio(r.seconds('push-large', 'null-registry')?.median, r.seconds('push-large', 'distribution')?.median);
     const pullFloor = ratio(r.seconds('pull-large', 'null-registry')?.median, r.seconds('pull-large', 'distribution')?.median);
-    out(`floor (a registry that does no work)/Distribution: push-large ${pushFloor ?? 'n/a'}, pull-large ${pullFloor ?? 'n/a'} — what skopeo costs here with a server that does nothing; a target below it is out of any registry's reach on this machine`);
+    const durablePush = ratio(r.seconds('push-large', 'null-durable')?.median, r.seconds('push-large', 'distribution')?.median);
+    out(`floor (a registry that does no work)/Distribution: push-large ${pushFloor ?? 'n/a'} (${durablePush ?? 'n/a'} with fsynced blobs), pull-large ${pullFloor ?? 'n/a'} — what skopeo costs here with a server that does nothing; a target below it is out of any registry's reach on this machine`);
   }
   if (report.launcherExits.some((c) => c !== 0)) out(`warning: the Silo launcher exited with ${report.launcherExits.join(', ')} (expected 0)`);
   for (const e of cleanupErrors) out(`warning: cleanup: ${e}`);
@@ -755,6 +774,12 @@ function printReport(report: Report, cleanupErrors: string[]): void {
           pull_ratio: ratio(r.seconds('pull-large', 'null-registry')?.median, r.seconds('pull-large', 'distribution')?.median),
           push_small_ratio: ratio(r.seconds('push-small', 'null-registry')?.median, r.seconds('push-small', 'distribution')?.median),
           pull_small_ratio: ratio(r.seconds('pull-small', 'null-registry')?.median, r.seconds('pull-small', 'distribution')?.median),
+          durable: {
+            push_large_s: seconds(r.seconds('push-large', 'null-durable')),
+            push_small_s: seconds(r.seconds('push-small', 'null-durable')),
+            push_ratio: ratio(r.seconds('push-large', 'null-durable')?.median, r.seconds('push-large', 'distribution')?.median),
+            push_small_ratio: ratio(r.seconds('push-small', 'null-durable')?.median, r.seconds('push-small', 'distribution')?.median),
+          },
         }
       : null,
     runs: settings.runs,

@@ -5,14 +5,84 @@
  * one Node HTTP server receiving and sending the bytes), so `time against it / time against
  * Distribution` is the best ratio any registry can reach here.
  *
- * Run as its own process (`node null-registry.js`); prints `port <n>` once listening on 127.0.0.1.
+ * With `--durable DIR` it does the one thing the issue requires of every committed blob and
+ * Distribution does not do: at the final PUT the blob is written to a file under DIR, fsynced,
+ * renamed into place and its directory fsynced, before the 201 (still no hashing, no database).
+ * That is the floor for a registry that keeps the issue's durability rule.
+ *
+ * Run as its own process (`node null-registry.js [--durable DIR]`); prints `port <n>` once listening on 127.0.0.1.
  * Only for the benchmark: it answers just what `skopeo copy` asks in a push and a pull, plus
  * `DELETE /` (forget everything), which the benchmark sends before each push so that the memory
  * it holds stays one image or one batch of small images. Blobs are kept as the chunks that
  * arrived and sent back as they are: nothing is copied.
  */
 import { createHash } from 'node:crypto';
+import { FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+
+const durableIndex = process.argv.indexOf('--durable');
+const durableDir = durableIndex > 0 ? process.argv[durableIndex + 1] : undefined;
+
+/**
+ * `--durable`: an upload's bytes are written to a temp file as they arrive, flushed in the
+ * background every 8 MiB (as Silo's layer store does), so that the final PUT only fsyncs the tail,
+ * renames the file into place and fsyncs the directory.
+ */
+class DurableUpload {
+  private file?: Promise<FileHandle>;
+  private chain: Promise<unknown> = Promise.resolve();
+  private written = 0;
+  private unsynced = 0;
+  private syncing?: Promise<void>;
+  readonly temp: string;
+
+  constructor(dir: string, id: string) {
+    this.temp = join(dir, `.upload-${id}-${process.hrtime.bigint()}`);
+  }
+
+  append(chunk: Buffer): void {
+    this.file ??= open(this.temp, 'w');
+    const file = this.file;
+    const at = this.written;
+    this.written += chunk.length;
+    this.chain = this.chain.then(async () => {
+      await (await file).write(chunk, 0, chunk.length, at);
+      this.unsynced += chunk.length;
+      if (this.unsynced >= 8 * 1024 * 1024 && !this.syncing) {
+        this.unsynced = 0;
+        const handle = await file;
+        this.syncing = handle.datasync().finally(() => (this.syncing = undefined));
+      }
+    });
+  }
+
+  async commit(target: string): Promise<void> {
+    this.file ??= open(this.temp, 'w');
+    const file = await this.file;
+    await this.chain;
+    if (this.syncing) await this.syncing;
+    await file.sync();
+    await file.close();
+    await rename(this.temp, target);
+  }
+}
+
+const durable = new Map<string, DurableUpload>();
+
+/** `--durable`: the blob's file fsynced, renamed into place, its directory fsynced. */
+async function persist(digest: string, id: string): Promise<void> {
+  const upload = durable.get(id);
+  if (!durableDir || !upload) return;
+  durable.delete(id);
+  await upload.commit(join(durableDir, digest.replace(/[^a-z0-9]/g, '_')));
+  const dir = await open(durableDir, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
 
 const blobs = new Map<string, { chunks: Buffer[]; size: number }>();
 const uploads = new Map<string, Buffer[]>();
@@ -49,7 +119,12 @@ const server = createServer((req, res) => {
     blobs.clear();
     uploads.clear();
     manifests.clear();
-    return answer(res, 204);
+    durable.clear();
+    if (!durableDir) return answer(res, 204);
+    void rm(durableDir, { recursive: true, force: true })
+      .then(() => mkdir(durableDir, { recursive: true }))
+      .then(() => answer(res, 204), () => answer(res, 500));
+    return;
   }
   if (path === '/v2/' || path === '/v2') return answer(res, 200, { 'Content-Type': 'application/json' }, '{}');
   if ((m = /^\/v2\/(.+)\/blobs\/uploads\/?$/.exec(path)) && req.method === 'POST') {
@@ -62,13 +137,21 @@ const server = createServer((req, res) => {
     const [, name, id] = m as unknown as [string, string, string];
     const chunks = uploads.get(id);
     if (!chunks) return answer(res, 404);
+    if (durableDir && !durable.has(id)) durable.set(id, new DurableUpload(durableDir, id));
+    const onDisk = durable.get(id);
+    if (onDisk) req.on('data', (chunk: Buffer) => onDisk.append(chunk));
     return collect(req, chunks, () => {
       const size = chunks.reduce((a, c) => a + c.length, 0);
       if (req.method === 'PATCH') return answer(res, 202, { Location: path, Range: `0-${Math.max(0, size - 1)}` });
       const digest = url.searchParams.get('digest') ?? '';
-      blobs.set(digest, { chunks, size });
       uploads.delete(id);
-      return answer(res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest });
+      persist(digest, id).then(
+        () => {
+          blobs.set(digest, { chunks, size });
+          answer(res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest });
+        },
+        (err: Error) => answer(res, 500, { 'Content-Type': 'text/plain' }, err.message),
+      );
     });
   }
   if ((m = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path))) {
@@ -107,6 +190,7 @@ const server = createServer((req, res) => {
   answer(res, 404);
 });
 
+if (durableDir) void mkdir(durableDir, { recursive: true });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`port ${typeof address === 'object' && address ? address.port : 0}\n`);
