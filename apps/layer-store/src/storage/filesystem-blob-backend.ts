@@ -35,8 +35,6 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * commit had been 40 ms of the push's critical path, per layer.
  */
 const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
-/** Batches being written at once, per upload. */
-const WRITES_IN_FLIGHT = 3;
 /** Read chunk size for blob downloads. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -187,13 +185,12 @@ export class FilesystemBlobBackend extends BlobBackend {
           hashes = undefined;
         }
         let position = size;
-        // Chunks are copied into a batch buffer; a full batch is hashed, then written (positional
-        // writes on the thread pool, up to WRITES_IN_FLIGHT at once) while the next ones fill: the
-        // source is read no faster than the disk takes it, but rarely waits. A failed write drops
-        // the running hash (the file may hold part of the batch: commit rehashes it); the hash's
-        // size is set only once every write completed, so it never claims bytes the file lacks.
-        const writes: Array<Promise<void>> = [];
-        let writeFailed: unknown;
+        // Chunks are copied into a batch buffer; a full batch is hashed, then written while the
+        // next one fills (the source is read no faster than the disk takes it). The hash runs on
+        // this thread while the previous batch's write runs on the thread pool. A failed write
+        // drops the running hash (the file may hold part of the batch: commit rehashes it), so
+        // the hash never claims bytes the file does not have.
+        let inFlight: Promise<void> | undefined;
         let batch: Buffer | undefined;
         let filled = 0;
         let unsynced = 0;
@@ -209,29 +206,27 @@ export class FilesystemBlobBackend extends BlobBackend {
           );
         };
         const flush = async () => {
-          if (writeFailed !== undefined) throw writeFailed; // nothing after a hole
+          if (inFlight) await inFlight;
+          inFlight = undefined;
           if (!batch || filled === 0) return;
-          while (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
           const buffer = batch;
           const bytes = buffer.subarray(0, filled);
           const at = position;
           batch = undefined;
           filled = 0;
           hashes?.sha256.update(bytes);
-          const write = writeFully(handle, bytes, at).then(
+          inFlight = writeFully(handle, bytes, at).then(
             () => {
+              if (hashes) hashes.size = at + bytes.length;
               this.batches.give(buffer);
               syncInBackground(bytes.length);
             },
             (err: unknown) => {
               this.hashes.delete(id);
               hashes = undefined;
-              writeFailed ??= err;
               throw err;
             },
           );
-          write.catch(() => undefined); // awaited in order below; this only keeps it from being unhandled
-          writes.push(write);
           position = at + bytes.length;
         };
         try {
@@ -257,10 +252,8 @@ export class FilesystemBlobBackend extends BlobBackend {
           // Whatever arrived is written, also when the source failed mid-way.
           try {
             await flush();
-            while (writes.length > 0) await writes.shift();
-            if (hashes) hashes.size = position;
+            if (inFlight) await inFlight;
           } finally {
-            await Promise.allSettled(writes); // after a failure, the rest still finish before close
             if (batch) this.batches.give(batch);
             if (syncing) await syncing; // not closed under a running fdatasync
           }
