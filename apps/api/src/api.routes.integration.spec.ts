@@ -648,6 +648,22 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
       await waitFor(() => events.openStreams === 0);
     });
 
+    it("delivers registry events to a member for its team's repositories and for other teams' public ones", async () => {
+      const red = await connect('red-token', 'push,delete');
+      const pushed = { digest: `sha256:${'a'.repeat(64)}`, size: 10, mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+      publish(Subjects.registryPushedEvent, { repository: 'blue/private', tag: 'v1', ...pushed, public: false });
+      publish(Subjects.registryPushedEvent, { repository: 'blue/shared', tag: 'v1', ...pushed, public: true });
+      publish(Subjects.registryPushedEvent, { repository: 'red/app', tag: 'v2', ...pushed, public: false });
+      publish(Subjects.registryDeletedEvent, { repository: 'blue/shared', tags: ['v1'], public: true });
+      await waitFor(() => red.sse.events.length >= 3);
+      expect(red.sse.events.map((e) => [e.event, (e.data as { repository: string }).repository])).toEqual([
+        ['push', 'blue/shared'],
+        ['push', 'red/app'],
+        ['delete', 'blue/shared'],
+      ]);
+      red.close();
+    });
+
     it('refuses the stream without a valid token', async () => {
       const res = await fetch(`${base}/api/v1/events?access_token=nope`);
       expect(res.status).toBe(401);

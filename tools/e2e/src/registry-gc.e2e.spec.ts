@@ -82,9 +82,9 @@ describe('registry: garbage collection and events (real platform)', () => {
     sub.unsubscribe();
     expect(events[0]).toEqual({
       subject: 'silo.registry.pushed',
-      data: { repository: 'events/app', tag: 'v1', digest: image.digest, size: image.manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      data: { repository: 'events/app', tag: 'v1', digest: image.digest, size: image.manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json', public: false },
     });
-    expect(events[1]).toEqual({ subject: 'silo.registry.deleted', data: { repository: 'events/app', digest: image.digest, tags: ['v1'] } });
+    expect(events[1]).toEqual({ subject: 'silo.registry.deleted', data: { repository: 'events/app', digest: image.digest, tags: ['v1'], public: false } });
   });
 
   it('sweeps only unreferenced blobs past the grace period; dry run changes nothing', async () => {

@@ -162,7 +162,7 @@ export class EventsService implements BeforeApplicationShutdown {
           return {
             type: 'push',
             data: clean({ repository, tag: str(raw['tag']), digest: str(raw['digest']), size: num(raw['size']), mediaType: str(raw['mediaType']) }),
-            ref: { type: 'push', repository },
+            ref: { type: 'push', repository, public: raw['public'] === true },
           };
         },
       ],
@@ -176,7 +176,7 @@ export class EventsService implements BeforeApplicationShutdown {
           return {
             type: 'delete',
             data: clean({ repository, digest: str(raw['digest']), tag: str(raw['tag']) ?? tags[0], tags: tags.length ? tags : undefined }),
-            ref: { type: 'delete', repository },
+            ref: { type: 'delete', repository, public: raw['public'] === true },
           };
         },
       ],

@@ -8,12 +8,15 @@ export interface PushedEvent {
   digest: string;
   size: number;
   mediaType: string;
+  /** Anyone may pull it: subscribers show the event to accounts outside the owning team too. */
+  public: boolean;
 }
 
 export interface DeletedEvent {
   repository: string;
   digest?: string;
   tags: string[];
+  public: boolean;
 }
 
 /**

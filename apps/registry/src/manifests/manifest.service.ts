@@ -92,7 +92,7 @@ export class ManifestService {
       },
       this.clock.now().toISOString(),
     );
-    this.events.pushed({ repository, tag: byDigest ? undefined : reference, digest, size: payload.length, mediaType: parsed.mediaType });
+    this.events.pushed({ repository, tag: byDigest ? undefined : reference, digest, size: payload.length, mediaType: parsed.mediaType, public: await this.isPublic(repository) });
     return { digest, subject: parsed.subject };
   }
 
@@ -101,11 +101,15 @@ export class ManifestService {
     if (byDigest) {
       const tags = await this.metadata.deleteManifest(repository, reference);
       if (tags === null) throw new ManifestUnknown(repository, reference);
-      this.events.deleted({ repository, digest: reference, tags });
+      this.events.deleted({ repository, digest: reference, tags, public: await this.isPublic(repository) });
       return { tags, digest: reference };
     }
     if (!(await this.metadata.deleteTag(repository, reference))) throw new ManifestUnknown(repository, reference);
-    this.events.deleted({ repository, tags: [reference] });
+    this.events.deleted({ repository, tags: [reference], public: await this.isPublic(repository) });
     return { tags: [reference] };
+  }
+
+  private async isPublic(repository: string): Promise<boolean> {
+    return (await this.metadata.repository(repository))?.isPublic ?? false;
   }
 }
