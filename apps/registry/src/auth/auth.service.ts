@@ -12,7 +12,7 @@ import { AccessDenied, AuthenticationRequired } from './errors/auth.errors';
 import { IssuedToken, TokenService } from './token.service';
 import { Clock } from '@silo/service-kit';
 import { SessionStore } from '../sessions/session-store';
-import { hashSessionToken, isSessionToken } from '../sessions/session-token';
+import { isSessionToken } from '../sessions/session-token';
 
 /** Who made a request and what they may do: from Basic credentials or a Bearer token. */
 export interface Caller {
@@ -61,8 +61,9 @@ export class RegistryAuthService {
   }
 
   private async verifySessionPassword(username: string, token: string): Promise<VerifiedCredentials | undefined> {
-    const session = await this.sessions.find(hashSessionToken(token));
-    if (!session || session.account !== username || session.expiresAt <= this.clock.now().toISOString()) return undefined;
+    const found = await this.sessions.lookUp(token, this.clock.now());
+    if (!found?.live || found.session.account !== username) return undefined;
+    const { session } = found;
     if (session.kind === 'admin') return { principal: { kind: 'admin', name: session.account } };
     const account = await this.directory.account(username);
     return account ? { principal: { kind: account.kind, name: account.name }, account } : undefined;

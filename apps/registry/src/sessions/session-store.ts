@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
 import { DatabaseWriter } from '../metadata/database-writer';
 import { LoginSessionEntity } from './login-session.entity';
+import { hashSessionToken } from './session-token';
 
 /** Login sessions in the registry's database (the seam the session logic is tested through). */
 export abstract class SessionStore {
@@ -12,6 +13,15 @@ export abstract class SessionStore {
   abstract revoke(tokenHash: string): Promise<LoginSessionEntity | null>;
   /** Deletes sessions that expired before `cutoff` (ISO); how many. */
   abstract purgeExpired(cutoff: string): Promise<number>;
+
+  /**
+   * The session a token names and whether it is still live at `now`; undefined when there is
+   * none (never made, revoked or purged). Every check of a session token goes through here.
+   */
+  async lookUp(token: string, now: Date): Promise<{ session: LoginSessionEntity; live: boolean } | undefined> {
+    const session = await this.find(hashSessionToken(token));
+    return session ? { session, live: session.expiresAt > now.toISOString() } : undefined;
+  }
 }
 
 @Injectable()

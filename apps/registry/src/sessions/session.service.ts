@@ -59,9 +59,10 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** The principal behind a session token: UNAUTHORIZED when unknown or revoked, SESSION_EXPIRED past its expiry. */
   async verify(token: string): Promise<PrincipalView> {
-    const session = await this.store.find(hashSessionToken(token));
-    if (!session) throw new SessionUnknown();
-    if (session.expiresAt <= this.clock.now().toISOString()) throw new SessionExpired(session.expiresAt);
+    const found = await this.store.lookUp(token, this.clock.now());
+    if (!found) throw new SessionUnknown();
+    const { session, live } = found;
+    if (!live) throw new SessionExpired(session.expiresAt);
     const principal = await this.principals.resolve({ kind: session.kind, name: session.account });
     if (!principal) throw new InvalidCredentials('the account behind this session no longer exists');
     return { ...principal, via: 'session', expiresAt: session.expiresAt };
