@@ -114,14 +114,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   async openRead(digest: string, range?: ByteRange): Promise<Readable> {
-    const path = this.blobPath(parseBlobDigest(digest));
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      if (isMissing(err)) throw new BlobUnknown(digest);
-      throw err;
-    }
+    const handle = await this.openBlobFile(digest);
     try {
       const { size } = await handle.stat();
       // Big reads for big blobs (fewer chunks to push through), no 1 MiB buffer for a 10 KiB one.
@@ -139,14 +132,7 @@ export class FilesystemBlobBackend extends BlobBackend {
   }
 
   override async openReader(digest: string): Promise<BlobReader> {
-    const path = this.blobPath(parseBlobDigest(digest));
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      if (isMissing(err)) throw new BlobUnknown(digest);
-      throw err;
-    }
+    const handle = await this.openBlobFile(digest);
     const { size } = await handle.stat().catch(async (err: unknown) => {
       await handle.close();
       throw err;
@@ -418,6 +404,16 @@ export class FilesystemBlobBackend extends BlobBackend {
   // --- internals -------------------------------------------------------------------------------
 
 
+
+  /** The committed blob's file, open for reading; BlobUnknown when there is none. */
+  private async openBlobFile(digest: string): Promise<FileHandle> {
+    try {
+      return await open(this.blobPath(parseBlobDigest(digest)), 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new BlobUnknown(digest);
+      throw err;
+    }
+  }
 
   private blobPath({ algorithm, encoded }: ParsedDigest): string {
     return join(this.root, 'blobs', algorithm, encoded.slice(0, 2), encoded);
