@@ -625,12 +625,13 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
       const red = await connect('red-token');
       const admin = await connect('admin-token');
       const nodesOnly = await connect('admin-token', 'node');
-      publish(Subjects.nodeStateEvent, { nodeId: 'n1', state: 'down' });
+      publish(Subjects.nodeStateEvent, { nodeId: 'n1', state: 'exploded', hostname: 'h1' }); // breaks its contract: dropped
+      publish(Subjects.nodeStateEvent, { nodeId: 'n1', state: 'down', hostname: 'h1' });
       publish(Subjects.taskStateEvent, { nodeId: 'n1', taskId: 'api.1.dd', state: 'running', at: NOW, restarts: 0 });
       publish(Subjects.taskStateEvent, { nodeId: 'n1', taskId: 'web.1.aa', state: 'exited', exitCode: 1, at: NOW, restarts: 0 });
       await waitFor(() => admin.sse.events.length >= 3 && red.sse.events.length >= 2 && admin.sse.comments >= 2);
       expect(red.sse.events).toEqual([
-        { id: '1', event: 'node', data: { nodeId: 'n1', state: 'down' } },
+        { id: '1', event: 'node', data: { nodeId: 'n1', state: 'down', hostname: 'h1' } },
         { id: '2', event: 'task', data: { taskId: 'web.1.aa', service: 'web', nodeId: 'n1', state: 'exited', exitCode: 1 } },
       ]);
       expect(admin.sse.events.map((e) => [e.id, e.event, (e.data as { taskId?: string }).taskId])).toEqual([

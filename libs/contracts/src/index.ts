@@ -17,3 +17,5 @@ export * from './registry-catalog/registry-catalog.contract';
 export * from './node-status/node-status.contract';
 export * from './exec-session/exec-session.contract';
 export * from './registry-uploads/registry-uploads.contract';
+export * from './scheduler-events/scheduler-events.contract';
+export * from './registry-events/registry-events.contract';

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { PrincipalView, Subjects, TaskStatus } from '@silo/contracts';
+import { NodeStateEvent, PrincipalView, RegistryDeletedEvent, RegistryPushedEvent, ServiceChangedEvent, Subjects, TaskStatus, validateContract } from '@silo/contracts';
 import type { Request, Response } from 'express';
 import { EventSubjectRef, isAdmin, mayReceiveEvent } from '../authorization/policy';
 import { NatsStreams, Unsubscribe } from '../common/nats-streams.service';
@@ -18,6 +18,15 @@ type Translator = (raw: Record<string, unknown>) => Promise<Translated | undefin
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** An event body checked against its contract; undefined (the event is dropped) when it breaks it. */
+function parse<T extends object>(contract: new () => T, raw: Record<string, unknown>): T | undefined {
+  try {
+    return validateContract(contract, raw);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The cluster's events as Server-Sent Events: node state, task state, service changes and
@@ -112,9 +121,9 @@ export class EventsService implements BeforeApplicationShutdown {
         Subjects.nodeStateEvent,
         'node',
         async (raw) => {
-          const nodeId = str(raw['nodeId']);
-          if (!nodeId) return undefined;
-          return { type: 'node', data: clean({ nodeId, state: str(raw['state']), hostname: str(raw['hostname']) }), ref: { type: 'node' } };
+          const event = parse(NodeStateEvent, raw);
+          if (!event) return undefined;
+          return { type: 'node', data: { nodeId: event.nodeId, state: event.state, hostname: event.hostname }, ref: { type: 'node' } };
         },
       ],
       [
@@ -144,12 +153,12 @@ export class EventsService implements BeforeApplicationShutdown {
         Subjects.serviceEvent,
         'service',
         async (raw) => {
-          const name = str(raw['name']);
-          if (!name) return undefined;
+          const event = parse(ServiceChangedEvent, raw);
+          if (!event) return undefined;
           return {
             type: 'service',
-            data: clean({ name, version: num(raw['version']), rollout: str(raw['rollout']), message: str(raw['message']) }),
-            ref: { type: 'service', service: name, team: await lookUp(name) },
+            data: clean({ name: event.name, version: event.version, rollout: event.rollout, message: event.message }),
+            ref: { type: 'service', service: event.name, team: await lookUp(event.name) },
           };
         },
       ],
@@ -157,12 +166,13 @@ export class EventsService implements BeforeApplicationShutdown {
         Subjects.registryPushedEvent,
         'push',
         async (raw) => {
-          const repository = str(raw['repository']);
-          if (!repository) return undefined;
+          const event = parse(RegistryPushedEvent, raw);
+          if (!event) return undefined;
+          const { repository } = event;
           return {
             type: 'push',
-            data: clean({ repository, tag: str(raw['tag']), digest: str(raw['digest']), size: num(raw['size']), mediaType: str(raw['mediaType']) }),
-            ref: { type: 'push', repository, public: raw['public'] === true },
+            data: clean({ repository, tag: event.tag, digest: event.digest, size: event.size, mediaType: event.mediaType }),
+            ref: { type: 'push', repository, public: event.public },
           };
         },
       ],
@@ -170,13 +180,13 @@ export class EventsService implements BeforeApplicationShutdown {
         Subjects.registryDeletedEvent,
         'delete',
         async (raw) => {
-          const repository = str(raw['repository']);
-          if (!repository) return undefined;
-          const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+          const event = parse(RegistryDeletedEvent, raw);
+          if (!event) return undefined;
+          const { repository, tags } = event;
           return {
             type: 'delete',
-            data: clean({ repository, digest: str(raw['digest']), tag: str(raw['tag']) ?? tags[0], tags: tags.length ? tags : undefined }),
-            ref: { type: 'delete', repository, public: raw['public'] === true },
+            data: clean({ repository, digest: event.digest, tag: tags[0], tags: tags.length ? tags : undefined }),
+            ref: { type: 'delete', repository, public: event.public },
           };
         },
       ],

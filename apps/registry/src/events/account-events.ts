@@ -1,17 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Subjects } from '@silo/contracts';
+import { ACCOUNT_CHANGES, AccountChange, AccountChangedEvent, Subjects } from '@silo/contracts';
 import { encodeEvent, NatsConnectionService } from '@silo/messaging';
 import { headers as natsHeaders, Msg, Subscription } from 'nats';
 import { randomUUID } from 'node:crypto';
 
-export const ACCOUNT_CHANGES = ['created', 'deleted', 'role', 'membership', 'session-revoked'] as const;
-export type AccountChange = (typeof ACCOUNT_CHANGES)[number];
-
-/** `silo.registry.account-changed` (broadcast): caches keyed by account drop their entries. */
-export interface AccountChangedEvent {
-  name: string;
-  change: AccountChange;
-}
+export { ACCOUNT_CHANGES, AccountChange, AccountChangedEvent };
 
 export type AccountChangeListener = (event: AccountChangedEvent) => void;
 

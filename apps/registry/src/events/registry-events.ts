@@ -1,23 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Subjects } from '@silo/contracts';
+import { RegistryDeletedEvent, RegistryPushedEvent, Subjects } from '@silo/contracts';
 import { NatsClient } from '@silo/messaging';
-
-export interface PushedEvent {
-  repository: string;
-  tag?: string;
-  digest: string;
-  size: number;
-  mediaType: string;
-  /** Anyone may pull it: subscribers show the event to accounts outside the owning team too. */
-  public: boolean;
-}
-
-export interface DeletedEvent {
-  repository: string;
-  digest?: string;
-  tags: string[];
-  public: boolean;
-}
 
 /**
  * `silo.registry.pushed` and `silo.registry.deleted` (broadcast). A push never fails because NATS
@@ -29,11 +12,11 @@ export class RegistryEvents {
 
   constructor(private readonly nats: NatsClient) {}
 
-  pushed(event: PushedEvent): void {
+  pushed(event: RegistryPushedEvent): void {
     this.publish(Subjects.registryPushedEvent, event);
   }
 
-  deleted(event: DeletedEvent): void {
+  deleted(event: RegistryDeletedEvent): void {
     this.publish(Subjects.registryDeletedEvent, event);
   }
 

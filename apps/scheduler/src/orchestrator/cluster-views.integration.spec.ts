@@ -25,7 +25,7 @@ import type { Subscription } from 'nats';
 import { SchedulerConfig } from '../config/scheduler.config';
 import { SchedulerModule } from '../scheduler.module';
 import { SimulatedAgent } from '../testing/simulated-agent';
-import type { NodeStateEvent, ServiceChangedEvent } from './views';
+import { NodeStateEvent, ServiceChangedEvent, validateContract } from '@silo/contracts';
 
 const quiet = { log() {}, warn() {}, error() {} };
 const MiB = 2 ** 20;
@@ -187,6 +187,8 @@ describe('scheduler views and events for the api (real NATS, real SQLite, simula
       { action: 'scaled', name: 'web', version: 1, rollout: 'completed', team: 'alpha', desired: 2, running },
       { action: 'removed', name: 'api', version: 1, rollout: 'completed', desired: 0, running },
     ]);
+    // every event the scheduler broadcasts keeps its contract (the api drops those that do not)
+    for (const event of serviceEvents) expect(() => validateContract(ServiceChangedEvent, event)).not.toThrow();
     expect(mine[2]!.running).toBeLessThanOrEqual(4);
     expect(mine[2]!.running).toBeGreaterThanOrEqual(2);
     await waitFor(async () => (await tasks()).filter((t) => t.desiredState === 'running').length === 2, { description: 'web at 2, api gone' });
@@ -234,6 +236,7 @@ describe('scheduler views and events for the api (real NATS, real SQLite, simula
     await waitFor(async () => (await node('sim-b')).state === 'down', { timeoutMs: 10_000, description: 'sim-b down' });
     await waitFor(() => nodeEvents.length > 0, { description: 'the node event' });
     expect(nodeEvents).toEqual([{ nodeId: 'sim-b', hostname: 'host-b', state: 'down' }]);
+    expect(() => validateContract(NodeStateEvent, nodeEvents[0])).not.toThrow();
     // its tasks were lost and placed on sim-a: nothing is allocated on sim-b any more
     await waitFor(async () => (await get('web')).running === 2, { description: 'web running on sim-a' });
     expect(await node('sim-b')).toMatchObject({ state: 'down', tasks: 0, runningTasks: 0, allocated: { cpuMillis: 0, memoryBytes: 0, pids: 0 } });

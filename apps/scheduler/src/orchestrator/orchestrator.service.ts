@@ -2,6 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import {
   AgentTaskSpec,
   NodeHeartbeatEvent,
+  NodeStateEvent,
+  ServiceAction,
   ServiceSpec,
   ServiceTask,
   ServiceView,
@@ -18,7 +20,7 @@ import { NodeRepository } from '../nodes/node.repository';
 import { ClusterModel, currentSpec, emptyModel, NodeModel, ServiceModel, TaskModel } from './model';
 import { DEFAULT_RECONCILE_SETTINGS, IdSource, reconcile, ReconcileSettings } from './reconcile';
 import { SchedulerStore } from './scheduler.store';
-import { NodeStateEvent, ServiceAction, serviceChangedEvent, serviceTasks, serviceView } from './views';
+import { serviceChangedEvent, serviceTasks, serviceView } from './views';
 
 const decoder = new TextDecoder();
 

@@ -1,4 +1,4 @@
-import type { ClusterTask, NodeState, NodeView, RolloutState, ServiceTask, ServiceView } from '@silo/contracts';
+import type { ClusterTask, NodeState, NodeView, ServiceAction, ServiceChangedEvent, ServiceTask, ServiceView } from '@silo/contracts';
 import { SiloError } from '@silo/domain';
 import { ClusterModel, currentSpec, NodeModel, nodeLabels, ServiceModel, TaskModel, TERMINAL_PHASES } from './model';
 import { taskResources } from './reconcile';
@@ -212,28 +212,6 @@ export function nodeViews(model: ClusterModel, registry: readonly RegisteredNode
 }
 
 // ---- events ----
-
-export const SERVICE_ACTIONS = ['created', 'updated', 'scaled', 'rolled-back', 'removed', 'rollout'] as const;
-export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
-
-/** The body of `silo.scheduler.service-changed` (broadcast by the leader). */
-export interface ServiceChangedEvent {
-  action: ServiceAction;
-  name: string;
-  version: number;
-  rollout: RolloutState;
-  message?: string;
-  team?: string;
-  desired: number;
-  running: number;
-}
-
-/** The body of `silo.scheduler.node-state` (broadcast by the leader). */
-export interface NodeStateEvent {
-  nodeId: string;
-  hostname: string;
-  state: 'ready' | 'down';
-}
 
 /** The event for ACTION on the service VIEW shows (a removed service wants nothing any more). */
 export function serviceChangedEvent(view: ServiceView, action: ServiceAction): ServiceChangedEvent {
