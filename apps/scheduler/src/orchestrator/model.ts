@@ -75,7 +75,7 @@ export interface ServiceModel {
   rolloutMessage?: string;
   createdMs: number;
   updatedMs: number;
-  /** Per slot: consecutive failures (backoff before a replacement). */
+  /** Per slot: consecutive failures (backoff before a replacement); a job's failed runs under JOB_FAILURES (stored). */
   failures: Map<string, { count: number; retryAtMs: number }>;
   /** A job's last failed run's exit code. */
   lastExitCode?: number;
@@ -113,3 +113,6 @@ export function withTeam(spec: ServiceSpec, team: string | undefined): ServiceSp
 export const ACTIVE_PHASES: ReadonlySet<TaskPhase> = new Set(['assigned', 'pending', 'pulling', 'starting', 'running', 'stopping']);
 /** States after which a task will not run again by itself. */
 export const TERMINAL_PHASES: ReadonlySet<TaskPhase> = new Set(['exited', 'oom-killed', 'failed', 'removed', 'lost']);
+
+/** The key under which a job's failed runs are counted in `ServiceModel.failures` (kept in the database). */
+export const JOB_FAILURES = '#job';

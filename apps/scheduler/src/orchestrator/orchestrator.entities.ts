@@ -14,6 +14,10 @@ export class ServiceEntity {
   @Column({ name: 'rollout_message', type: 'text', nullable: true }) rolloutMessage!: string | null;
   @Column({ name: 'created_ms', type: 'bigint', transformer: bigintNumber }) createdMs!: number;
   @Column({ name: 'updated_ms', type: 'bigint', transformer: bigintNumber }) updatedMs!: number;
+  /** A job's failed runs so far (it gives up at its limit, also across a restart). */
+  @Column({ name: 'job_failures', type: 'integer', default: 0 }) jobFailures!: number;
+  /** A job's last failed run's exit code. */
+  @Column({ name: 'last_exit_code', type: 'integer', nullable: true }) lastExitCode!: number | null;
 }
 
 @Entity({ name: 'service_version' })

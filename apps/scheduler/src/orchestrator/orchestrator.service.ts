@@ -339,6 +339,10 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
           this.serviceChanged(service, 'rollout');
         }
       }
+      for (const id of result.savedServices) {
+        const service = result.changedServices.has(id) ? undefined : this.model.services.get(id);
+        if (service) void this.store.saveService(service).catch((err) => this.logger.error(`saving service ${service.name}: ${String(err)}`));
+      }
       const byNode = new Map<string, TaskModel[]>();
       for (const task of this.model.tasks.values()) {
         if (!task.nodeId) continue;

@@ -236,7 +236,8 @@ describe('reconcile', () => {
       slots.push(task!.slot);
       task!.state = 'exited';
       task!.exitCode = 4;
-      reconcile(m, (now += 100), ids, settings);
+      // the count is stored (a restarted scheduler must not grant more runs)
+      expect(reconcile(m, (now += 100), ids, settings).savedServices.has(job.id)).toBe(true);
       // the agent removes the failed run; the scheduler forgets it
       agentsRun(m, now);
       reconcile(m, (now += 100), ids, settings);

@@ -1,6 +1,6 @@
 import type { ServiceSpec } from '@silo/contracts';
 import { ClusterSnapshot, NodeSnapshot, PlacementEngine, TaskToPlace } from '../placement';
-import { ACTIVE_PHASES, ClusterModel, currentSpec, NodeModel, nodeLabels, ServiceModel, TaskModel, TERMINAL_PHASES } from './model';
+import { ACTIVE_PHASES, ClusterModel, currentSpec, JOB_FAILURES, NodeModel, nodeLabels, ServiceModel, TaskModel, TERMINAL_PHASES } from './model';
 
 /**
  * One level-triggered reconciliation round over the cluster model: no I/O, no clock (NOW is
@@ -39,6 +39,8 @@ export interface ReconcileResult {
   changedNodes: Set<string>;
   nodeTransitions: { nodeId: string; state: 'ready' | 'down' }[];
   changedServices: Set<string>;
+  /** Services whose stored state changed without an event to tell (a job's failed-run count). */
+  savedServices: Set<string>;
   /** Tasks to forget (shut down and gone). */
   deletedTasks: Set<string>;
 }
@@ -55,6 +57,7 @@ export function reconcile(model: ClusterModel, now: number, ids: IdSource, setti
     changedNodes: new Set(),
     nodeTransitions: [],
     changedServices: new Set(),
+    savedServices: new Set(),
     deletedTasks: new Set(),
   };
   const touch = (task: TaskModel): void => {
@@ -366,9 +369,6 @@ function retireReplaced(model: ClusterModel, bySlot: Map<string, TaskModel[]>, t
   }
 }
 
-/** The key under which a job's failed runs are counted in `ServiceModel.failures`. */
-const JOB_FAILURES = '#job';
-
 function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): void {
   const { now, touch, result } = round;
   const spec = currentSpec(service);
@@ -389,6 +389,7 @@ function reconcileJob(round: Round, service: ServiceModel, tasks: TaskModel[]): 
       record.count += 1;
       service.failures.set(JOB_FAILURES, record);
       if (task.exitCode !== undefined) service.lastExitCode = task.exitCode;
+      result.savedServices.add(service.id); // a restarted scheduler must not grant more runs
       task.desired = 'shutdown';
       touch(task);
     } else if (task.desired === 'running') active += 1;

@@ -4,7 +4,7 @@ import type { ServiceSpec } from '@silo/contracts';
 import { DataSource, In } from 'typeorm';
 import { NodeEntity } from '../nodes/node.entity';
 import { WritePriority, WriteQueue } from '../nodes/write-queue';
-import { ServiceModel, TaskModel } from './model';
+import { JOB_FAILURES, ServiceModel, TaskModel } from './model';
 import { ServiceEntity, ServiceVersionEntity, TaskEntity } from './orchestrator.entities';
 
 /** Task rows per write-behind transaction. */
@@ -68,7 +68,8 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
         rolloutMessage: s.rolloutMessage ?? undefined,
         createdMs: s.createdMs,
         updatedMs: s.updatedMs,
-        failures: new Map(),
+        failures: s.jobFailures > 0 ? new Map([[JOB_FAILURES, { count: s.jobFailures, retryAtMs: 0 }]]) : new Map(),
+        ...(s.lastExitCode !== null ? { lastExitCode: s.lastExitCode } : {}),
       })),
       tasks: tasks.map((t) => ({
         taskId: t.taskId,
@@ -102,6 +103,8 @@ export class TypeOrmSchedulerStore extends SchedulerStore {
         rolloutMessage: service.rolloutMessage ?? null,
         createdMs: service.createdMs,
         updatedMs: service.updatedMs,
+        jobFailures: service.failures.get(JOB_FAILURES)?.count ?? 0,
+        lastExitCode: service.lastExitCode ?? null,
       });
       const existing = new Set((await m.getRepository(ServiceVersionEntity).find({ where: { serviceId: service.id }, select: { version: true } })).map((v) => v.version));
       const fresh = [...service.specs].filter(([version]) => !existing.has(version));
