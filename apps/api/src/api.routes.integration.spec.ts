@@ -702,6 +702,25 @@ describe('api routes (real NATS; stand-ins at the NATS seam)', () => {
       expect(calls['control']).toContainEqual({ resize: { cols: 100, rows: 30 } });
     });
 
+    it('acknowledges output to the agent as the client takes it (flow control, a quarter window at a time)', async () => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/tasks/web.1.aa/exec/ws?command=cat&tty=1&access_token=red-token`);
+      let received = 0;
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      ws.on('message', (data, isBinary) => (received += isBinary ? (data as Buffer).length : 0));
+      await new Promise((resolve) => ws.on('open', resolve));
+      expect(calls['execOpen']!.at(-1)).toMatchObject({ windowBytes: 1024 * 1024 });
+      const before = calls['control']!.length;
+      ws.send(Buffer.alloc(300 * 1024, 'a'), { binary: true }); // echoed back upper-cased: 300 KiB of output
+      await waitFor(() => received >= 300 * 1024);
+      await waitFor(() => calls['control']!.slice(before).some((c) => 'ack' in c));
+      const acks = calls['control']!.slice(before).filter((c) => 'ack' in c);
+      expect(acks).toEqual([{ ack: expect.any(Number) }]);
+      expect(acks[0]!['ack']).toBeGreaterThanOrEqual(256 * 1024);
+      expect(acks[0]!['ack']).toBeLessThanOrEqual(300 * 1024);
+      ws.send(JSON.stringify({ eof: true }));
+      expect(await closed).toBe(1000);
+    });
+
     it('sends output unprefixed with a TTY', async () => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/tasks/web.1.aa/exec/ws?command=sh&tty=1&access_token=red-token`);
       const frames: Array<Buffer | string> = [];

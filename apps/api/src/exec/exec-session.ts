@@ -12,13 +12,17 @@ const STDERR = 2;
 export interface ExecSessionOptions {
   tty: boolean;
   keepaliveMs: number;
+  /** The window the session was opened with (ExecOpenRequest.windowBytes): output is acknowledged once the client's socket took it. */
+  windowBytes: number;
 }
 
 /**
  * One WebSocket bridged to one agent exec session (libs/contracts exec-session):
  * client binary → stdin; client text `{resize}` / `{signal}` → control, `{eof}` → stdin EOF;
  * agent output → binary frames (prefixed 1/2 without a TTY); agent exit → text `{ exit }` and
- * close 1000. A client that goes away first kills the process (`{ close: true }`).
+ * close 1000. A client that goes away first kills the process (`{ close: true }`). Output is
+ * acknowledged to the agent (`{ ack }`) as the WebSocket hands it to the client's connection, a
+ * quarter window at a time: a slow client holds the process back instead of filling the api.
  */
 export class ExecBridge {
   private session?: ExecOpenReply;
@@ -27,6 +31,9 @@ export class ExecBridge {
   private exited = false;
   private alive = true;
   private readonly pendingInput: Array<() => void> = [];
+  /** Output bytes sent on to the client, and acknowledged to the agent. */
+  private delivered = 0;
+  private acked = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -86,14 +93,25 @@ export class ExecBridge {
       return;
     }
     if (this.ws.readyState !== this.ws.OPEN) return;
+    const bytes = msg.data.length;
+    const sent = (err?: Error) => {
+      if (!err) this.deliveredToClient(bytes);
+    };
     if (this.options.tty) {
-      this.ws.send(msg.data, { binary: true });
+      this.ws.send(msg.data, { binary: true }, sent);
     } else {
       const frame = new Uint8Array(msg.data.length + 1);
       frame[0] = stream === 'stderr' ? STDERR : STDOUT;
       frame.set(msg.data, 1);
-      this.ws.send(frame, { binary: true });
+      this.ws.send(frame, { binary: true }, sent);
     }
+  }
+
+  private deliveredToClient(bytes: number): void {
+    this.delivered += bytes;
+    if (this.exited || this.delivered - this.acked < this.options.windowBytes / 4) return;
+    this.acked = this.delivered;
+    this.control({ ack: this.acked });
   }
 
   private fromClient(data: RawData, isBinary: boolean): void {

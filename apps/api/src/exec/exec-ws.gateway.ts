@@ -18,6 +18,8 @@ import { ExecWsParams, parseExecQuery } from './exec-ws.params';
 export const EXEC_WS_PATH = /^\/api\/v1\/tasks\/([^/]+)\/exec\/ws\/?$/;
 /** The agent kills a session that hears nothing for this long; the bridge pings at a third of it. */
 const IDLE_TIMEOUT_MS = 30_000;
+/** Output a session may have in flight to the client before the process is held back (flow control). */
+const EXEC_WINDOW_BYTES = 1024 * 1024;
 
 /**
  * Interactive exec over WebSocket on Nest's HTTP server (`upgrade` of
@@ -73,7 +75,7 @@ export class ExecWsGateway implements OnApplicationBootstrap, BeforeApplicationS
       return refuse(socket, err, extra);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const bridge = new ExecBridge(ws, this.streams, { tty: params.tty, keepaliveMs: IDLE_TIMEOUT_MS / 3 });
+      const bridge = new ExecBridge(ws, this.streams, { tty: params.tty, keepaliveMs: IDLE_TIMEOUT_MS / 3, windowBytes: EXEC_WINDOW_BYTES });
       const outputSubject = this.streams.inbox();
       void Promise.resolve()
         .then(() => bridge.listen(outputSubject))
@@ -81,7 +83,16 @@ export class ExecWsGateway implements OnApplicationBootstrap, BeforeApplicationS
         .then(() =>
           this.rpc.call(
             Subjects.agentExecOpen(nodeId),
-            { taskId, command: params.command, outputSubject, tty: params.tty, cols: params.cols, rows: params.rows, idleTimeoutMs: IDLE_TIMEOUT_MS },
+            {
+              taskId,
+              command: params.command,
+              outputSubject,
+              tty: params.tty,
+              cols: params.cols,
+              rows: params.rows,
+              idleTimeoutMs: IDLE_TIMEOUT_MS,
+              windowBytes: EXEC_WINDOW_BYTES,
+            },
             ExecOpenReply,
           ),
         )

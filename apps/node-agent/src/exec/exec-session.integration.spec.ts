@@ -192,6 +192,26 @@ class SessionClient {
     expect(client.output('stderr')).toBe('to-err\n');
   });
 
+  it('with windowBytes, a process that writes faster than the caller acknowledges is held at its pipe, and finishes once acknowledged', async () => {
+    // 4 MiB of output; the caller acknowledges nothing at first
+    const client = await session({ command: ['/bin/sh', '-c', 'head -c 4194304 /dev/zero; echo done >&2'], tty: false, windowBytes: 65536 });
+    const received = () => client.chunks.filter((c) => c.stream === 'stdout').reduce((n, c) => n + Buffer.byteLength(c.text), 0);
+    await waitFor(() => received() >= 65536, { description: 'the first window of output' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // held: one window (and the last chunk read), far from the 4 MiB
+    expect(received()).toBeLessThan(65536 + 1024 * 1024);
+    expect(client.chunks.some((c) => c.stream === 'exit')).toBe(false);
+    // acknowledge as it arrives, like the api does
+    const acking = setInterval(() => client.control({ ack: received() }), 20);
+    try {
+      expect(await client.finish()).toEqual({ exitCode: 0 });
+    } finally {
+      clearInterval(acking);
+    }
+    expect(received()).toBe(4194304);
+    expect(client.output('stderr')).toBe('done\n');
+  });
+
   it('resize changes the window size that `stty size` shows', async () => {
     const client = await session({ command: ['/bin/sh'], tty: true, cols: 80, rows: 24 });
     client.stdin('stty size\n');

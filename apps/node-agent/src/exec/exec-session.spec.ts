@@ -100,6 +100,37 @@ describe('ExecSession', () => {
     expect(transport.handlers.size).toBe(0);
   });
 
+  it('with windowBytes, holds the output back while a window is unacknowledged, and lets it go on { ack }', async () => {
+    const { process, transport, session } = makeSession({ windowBytes: 10 });
+    process.stdout.write('123456');
+    await tick();
+    expect(session.holding).toBe(false);
+    process.stderr.write('7890ab'); // 12 bytes out, none acknowledged: held
+    await tick();
+    expect(session.holding).toBe(true);
+    expect(process.stdout.isPaused()).toBe(true);
+    process.stdout.write('later');
+    await tick();
+    expect(transport.published.map((p) => p.text)).toEqual(['123456', '7890ab']); // nothing read meanwhile
+    transport.send('ctl', { ack: 99 }); // more than was sent: ignored
+    transport.send('ctl', { ack: 'x' });
+    expect(session.holding).toBe(true);
+    transport.send('ctl', { ack: 6 }); // 6 unacknowledged: under the window
+    expect(session.holding).toBe(false);
+    await tick();
+    expect(transport.published.map((p) => p.text)).toEqual(['123456', '7890ab', 'later']);
+  });
+
+  it('a held session that is closed lets the rest of the output through, so its exit is read', async () => {
+    const { process, transport, session } = makeSession({ windowBytes: 4096 });
+    process.stdout.write(Buffer.alloc(5000, 1));
+    await tick();
+    expect(session.holding).toBe(true);
+    session.close();
+    await session.finished;
+    expect(transport.published.at(-1)).toMatchObject({ stream: 'exit', text: '{"exitCode":137}' });
+  });
+
   it('with a terminal everything is stdout', async () => {
     const { process, transport, session } = makeSession({ tty: true });
     process.stderr.write('err');

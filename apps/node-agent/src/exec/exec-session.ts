@@ -9,6 +9,8 @@ export interface ExecSessionOptions {
   controlSubject: string;
   idleTimeoutMs: number;
   tty: boolean;
+  /** Flow control: output is held back while this many bytes are unacknowledged (undefined: never). */
+  windowBytes?: number;
 }
 
 /** The control messages of the protocol (libs/contracts exec-session). */
@@ -17,6 +19,7 @@ interface ControlMessage {
   signal?: unknown;
   keepalive?: unknown;
   close?: unknown;
+  ack?: unknown;
 }
 
 const encoder = new TextEncoder();
@@ -32,6 +35,11 @@ export class ExecSession {
   private idleTimer?: NodeJS.Timeout;
   private readonly unsubscribers: Array<() => void> = [];
   private ended = false;
+  /** Output bytes published, and acknowledged by the caller (flow control). */
+  private sent = 0;
+  private acked = 0;
+  private held = false;
+  private killed = false;
   /** Settles once the exit message has been published. */
   readonly finished: Promise<void>;
 
@@ -51,7 +59,33 @@ export class ExecSession {
 
   /** Kills the process; the exit message follows when it is gone. */
   close(): void {
+    this.kill();
+  }
+
+  /** Whether output is held back now, waiting for acknowledgements. */
+  get holding(): boolean {
+    return this.held;
+  }
+
+  /** A killed process's remaining output is let through, so that its exit can be read. */
+  private kill(): void {
+    this.killed = true;
+    this.release();
     this.process.kill();
+  }
+
+  private hold(): void {
+    if (this.held || this.killed) return;
+    this.held = true;
+    this.process.stdout.pause();
+    this.process.stderr.pause();
+  }
+
+  private release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.process.stdout.resume();
+    this.process.stderr.resume();
   }
 
   private touch(): void {
@@ -59,7 +93,7 @@ export class ExecSession {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.onDebug(`exec session ${this.options.id}: no input for ${this.options.idleTimeoutMs} ms, killing it`);
-      this.process.kill();
+      this.kill();
     }, this.options.idleTimeoutMs);
   }
 
@@ -89,11 +123,17 @@ export class ExecSession {
         this.onDebug(`exec session ${this.options.id}: not a signal: ${String(control.signal)}`);
       }
     }
-    if (control.close === true) this.process.kill();
+    if (typeof control.ack === 'number' && Number.isSafeInteger(control.ack) && control.ack > this.acked && control.ack <= this.sent) {
+      this.acked = control.ack;
+      if (this.options.windowBytes !== undefined && this.sent - this.acked < this.options.windowBytes) this.release();
+    }
+    if (control.close === true) this.kill();
   }
 
   private output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    this.sent += chunk.length;
     this.publish(chunk, stream);
+    if (this.options.windowBytes !== undefined && this.sent - this.acked >= this.options.windowBytes) this.hold();
   }
 
   private end(exit: ExecExit): void {

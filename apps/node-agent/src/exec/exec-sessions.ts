@@ -63,6 +63,7 @@ export class ExecSessions implements OnApplicationShutdown {
           controlSubject: `${base}.control`,
           idleTimeoutMs: request.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
           tty: request.tty,
+          windowBytes: request.windowBytes,
         },
         process,
         this.transport,

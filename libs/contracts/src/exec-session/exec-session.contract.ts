@@ -14,8 +14,14 @@ import { TASK_ID_PATTERN } from '../agent-tasks/agent-tasks.contract';
  * 3. Input: raw bytes published to `stdinSubject`; a message with header `Silo-Stdin: eof` closes stdin
  *    (with a TTY it is sent as ^D: an interactive shell may ignore it; send `exit`).
  * 4. Control: JSON to `controlSubject`: `{ "resize": { "cols": n, "rows": n } }`,
- *    `{ "signal": "SIGINT" }`, `{ "keepalive": true }`, `{ "close": true }` (kill the process).
- *    A session with no input or control message for `idleTimeoutMs` is killed (the caller is gone).
+ *    `{ "signal": "SIGINT" }`, `{ "keepalive": true }`, `{ "close": true }` (kill the process),
+ *    `{ "ack": n }` (flow control, below). A session with no input or control message for
+ *    `idleTimeoutMs` is killed (the caller is gone).
+ * 5. Flow control (when the request sets `windowBytes`): the caller acknowledges the output bytes
+ *    it has passed on with `{ "ack": n }`, n counting every stdout/stderr byte of the session so
+ *    far. The agent stops reading the process's output while `windowBytes` or more are
+ *    unacknowledged, so a process that writes faster than the caller takes it blocks on its
+ *    pipe instead of flooding NATS. Without `windowBytes` output is not held back.
  */
 export class ExecOpenRequest {
   @Matches(TASK_ID_PATTERN) taskId!: string;
@@ -29,6 +35,8 @@ export class ExecOpenRequest {
   @IsOptional() @IsString() @MaxLength(4096) workingDir?: string;
   /** Default 30 s. */
   @IsOptional() @IsInt() @Min(1000) @Max(3_600_000) idleTimeoutMs?: number;
+  /** Flow control: at most this many output bytes unacknowledged (see above); absent: none. */
+  @IsOptional() @IsInt() @Min(4096) @Max(64 * 1024 * 1024) windowBytes?: number;
 }
 
 export class ExecOpenReply {
