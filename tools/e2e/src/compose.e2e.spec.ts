@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { ROOT } from './platform';
 
 /** docker-compose (Debian's package; there is no Docker engine here) must accept the file. */
@@ -25,5 +26,20 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(ROOT, main))).toBe(true);
     }
     expect(compose(['config', '--volumes']).stdout.trim().split('\n').sort()).toEqual(['nats-data', 'silo-home']);
+  });
+
+  it('has the services reach each other by service name: loopback in a container is the container itself', () => {
+    const config = parse(compose(['config']).stdout) as { services: Record<string, { environment?: Record<string, string>; ports?: unknown[] }> };
+    const env = (service: string) => config.services[service]?.environment ?? {};
+    expect(env('registry')['SILO_LAYER_STORE_URL']).toBe('http://layer-store:7071');
+    for (const service of ['registry', 'layer-store', 'scheduler', 'api']) {
+      expect(env(service)['SILO_NATS_URL']).toBe('nats://nats:4222');
+      for (const [name, value] of Object.entries(env(service))) {
+        if (name.endsWith('_URL') && name !== 'SILO_API_PUBLIC_URL') expect(`${service} ${name}=${value}`).not.toMatch(/127\.0\.0\.1|localhost/);
+      }
+    }
+    // clients follow the registry to the layer store (blob redirects, direct uploads): both published
+    expect(JSON.stringify(config.services['layer-store']?.ports)).toContain('7071');
+    expect(JSON.stringify(config.services['registry']?.ports)).toContain('5000');
   });
 });
