@@ -19,3 +19,4 @@ export * from './service-kit.module';
 export * from './bootstrap/bootstrap-service';
 export * from './secrets/secret-store';
 export * from './credentials/admin-credentials.store';
+export * from './http/request-headers';

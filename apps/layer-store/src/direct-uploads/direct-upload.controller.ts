@@ -1,6 +1,6 @@
 import { All, Controller, Logger, Req, Res } from '@nestjs/common';
 import { ociError, SiloError, signedQuery } from '@silo/domain';
-import { Clock } from '@silo/service-kit';
+import { Clock, contentLength, hasBody, headerValue, sameHostBase } from '@silo/service-kit';
 import type { Request, Response } from 'express';
 import { LayerStoreConfig } from '../config/layer-store.config';
 import { UploadOffsetMismatch } from '../storage/errors';
@@ -51,7 +51,7 @@ export class DirectUploadController {
           res.status(204).set(progress(await this.uploads.size(id))).end();
           return;
         case 'PATCH': {
-          const size = await this.uploads.append(id, req, { contentRange: header(req, 'content-range'), contentLength: contentLength(req) });
+          const size = await this.uploads.append(id, req, { contentRange: headerValue(req, 'content-range'), contentLength: contentLength(req) });
           res.status(202).set(progress(size)).end();
           return;
         }
@@ -89,26 +89,8 @@ export class DirectUploadController {
   /** The registry as this client reaches it: configured, or this request's host with the registry's port. */
   private registryBase(req: Request): string {
     if (this.config.registryPublicUrl) return this.config.registryPublicUrl.replace(/\/+$/, '');
-    const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-    return `${req.protocol}://${host}:${this.config.registryPort}`;
+    return sameHostBase(req, this.config.registryPort);
   }
-}
-
-function header(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function contentLength(req: Request): number | undefined {
-  const raw = header(req, 'content-length');
-  if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new SiloError('SIZE_INVALID', `invalid Content-Length "${raw.slice(0, 40)}"`);
-  return Number(raw);
-}
-
-function hasBody(req: Request): boolean {
-  const length = header(req, 'content-length');
-  return (length !== undefined && length !== '0') || header(req, 'transfer-encoding') !== undefined;
 }
 
 function sizeOf(err: SiloError): number | undefined {

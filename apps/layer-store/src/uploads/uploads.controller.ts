@@ -1,16 +1,11 @@
 import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { hasBody } from '@silo/service-kit';
 import type { Request, Response } from 'express';
 import { SignatureGuard } from '../signing/signature.guard';
 import { CommittedBlob } from '../storage/blob-backend';
 import { UploadOffsetMismatch } from '../storage/errors';
 import { parseUploadOffset } from './upload-offset';
 import { UploadsService, UploadStatus } from './uploads.service';
-
-/** A request that carries a body (possibly empty when chunked). */
-function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 /**
  * The upload half of the data plane; signed with scope `write`. Bodies are streamed to the

@@ -10,7 +10,8 @@ import { RegistryConfig } from '../config/registry.config';
 import { MAX_MANIFEST_BYTES, ManifestService } from '../manifests/manifest.service';
 import { ReferrersService } from '../manifests/referrers.service';
 import { RepositoryListingService } from '../repositories/repository-listing.service';
-import { contentLength, hasBody, headerValue, publicStoreBase, rawV2Path, readLimited, requestBase, sendOciError } from './http-edge';
+import { contentLength, hasBody, headerValue } from '@silo/service-kit';
+import { publicStoreBase, rawV2Path, readLimited, requestBase, sendOciError } from './http-edge';
 import { parseRoute, Route } from './route';
 
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };

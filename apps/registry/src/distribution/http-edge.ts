@@ -1,4 +1,5 @@
 import { ociError, SiloError } from '@silo/domain';
+import { contentLength, sameHostBase } from '@silo/service-kit';
 import type { Request, Response } from 'express';
 import { AuthenticationRequired } from '../auth/errors/auth.errors';
 
@@ -10,8 +11,7 @@ export function requestBase(req: Request): string {
 /** The layer store as this client reaches it: same host, the store's port (unless configured). */
 export function publicStoreBase(req: Request, configured: string | undefined, internal: string): string {
   if (configured) return configured;
-  const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-  return `${req.protocol}://${host}:${new URL(internal).port || '80'}`;
+  return sameHostBase(req, new URL(internal).port || '80');
 }
 
 /** The path after `/v2`, not percent-decoded (grammar checks see exactly what was sent). */
@@ -19,24 +19,6 @@ export function rawV2Path(req: Request): string {
   const url = req.originalUrl ?? req.url;
   const path = url.split('?', 1)[0] ?? '';
   return path.replace(/^\/v2/, '');
-}
-
-export function headerValue(req: Request, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export function contentLength(req: Request): number | undefined {
-  const raw = headerValue(req, 'content-length');
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new SiloError('SIZE_INVALID', `invalid Content-Length "${raw}"`);
-  return Number(raw);
-}
-
-/** Whether the request carries a body (Content-Length > 0 or chunked). */
-export function hasBody(req: Request): boolean {
-  const length = headerValue(req, 'content-length');
-  return (length !== undefined && length !== '0') || headerValue(req, 'transfer-encoding') !== undefined;
 }
 
 /** Reads a body up to `limit` bytes; beyond it, throws (the caller answers 413). */
