@@ -26,3 +26,17 @@ export function ociError(err: unknown): OciErrorResponse {
   const entry: OciErrorEntry = { code: err.code, message: err.message, ...(err.details !== undefined ? { detail: err.details } : {}) };
   return { status, body: { errors: [entry] }, unexpected: false };
 }
+
+/** The header every distribution API response carries (the registry's and the layer store's uploads). */
+export const DISTRIBUTION_API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' } as const;
+
+/**
+ * `Content-Range: <start>-<end>` of a chunked upload PATCH (also with a `bytes ` / `bytes=`
+ * prefix). Malformed: BLOB_UPLOAD_INVALID with status 416. The caller checks the range against
+ * the upload (a chunk must start where the upload ends).
+ */
+export function parseContentRange(header: string): { start: number; end: number } {
+  const match = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})$/.exec(header.trim());
+  if (!match) throw new SiloError('BLOB_UPLOAD_INVALID', `invalid Content-Range "${header.slice(0, 80)}"`, undefined, 416);
+  return { start: Number(match[1]), end: Number(match[2]) };
+}

@@ -22,10 +22,3 @@ export function parseDirectUploadPath(path: string): DirectUploadRoute {
   if (!UPLOAD_ID.test(id)) throw new SiloError('BLOB_UPLOAD_UNKNOWN', 'unknown upload');
   return { repository, id };
 }
-
-/** `Content-Range: <start>-<end>` of a chunked PATCH (also `bytes=` / `bytes ` prefixed). */
-export function parseContentRange(header: string): { start: number; end: number } {
-  const match = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})$/.exec(header.trim());
-  if (!match) throw new SiloError('BLOB_UPLOAD_INVALID', `invalid Content-Range "${header.slice(0, 80)}"`, undefined, 416);
-  return { start: Number(match[1]), end: Number(match[2]) };
-}

@@ -1,5 +1,5 @@
 import { All, Controller, Logger, Req, Res } from '@nestjs/common';
-import { ociError, SiloError, signedQuery } from '@silo/domain';
+import { DISTRIBUTION_API_VERSION, ociError, SiloError, signedQuery } from '@silo/domain';
 import { Clock, contentLength, hasBody, headerValue, sameHostBase } from '@silo/service-kit';
 import type { Request, Response } from 'express';
 import { LayerStoreConfig } from '../config/layer-store.config';
@@ -9,8 +9,6 @@ import { SigningKey } from '../signing/signing-key';
 import { UploadInterrupted } from '../uploads/errors';
 import { parseDirectUploadPath } from './direct-upload-route';
 import { DirectUploadService } from './direct-upload.service';
-
-const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
 /**
  * `GET|PATCH|PUT|DELETE /v2/<name>/blobs/uploads/<id>?expires=…&sig=…`: the Location the
@@ -33,7 +31,7 @@ export class DirectUploadController {
 
   @All(['v2', 'v2/*path'])
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.set(API_VERSION);
+    res.set(DISTRIBUTION_API_VERSION);
     const path = (req.originalUrl ?? req.url).split('?', 1)[0] ?? '';
     let progress: ((size: number) => Record<string, string>) | undefined;
     try {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { SiloError } from '@silo/domain';
+import { parseContentRange, SiloError } from '@silo/domain';
 import type { Readable } from 'node:stream';
 import { BlobBackend, CommittedBlob } from '../storage/blob-backend';
 import { UploadsService } from '../uploads/uploads.service';
-import { parseContentRange } from './direct-upload-route';
 import { RegistryLink } from './registry-link';
 
 export interface ChunkHeaders {

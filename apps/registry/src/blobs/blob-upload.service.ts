@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SiloError } from '@silo/domain';
+import { parseContentRange, SiloError } from '@silo/domain';
 import { Clock } from '@silo/service-kit';
 import type { Readable } from 'node:stream';
 import { QuotaService } from '../accounts/quota.service';
@@ -102,10 +102,8 @@ export class BlobUploadService {
     let offset: number;
     let length = headers.contentLength;
     if (headers.contentRange !== undefined) {
-      const match = /^(?:bytes[ =])?(\d+)-(\d+)$/.exec(headers.contentRange.trim());
-      if (!match) throw new SiloError('BLOB_UPLOAD_INVALID', `invalid Content-Range "${headers.contentRange}"`, undefined, 416);
-      offset = Number(match[1]);
-      const end = Number(match[2]);
+      const { start, end } = parseContentRange(headers.contentRange);
+      offset = start;
       if (end < offset) throw new ChunkOutOfOrder(await this.store.uploadSize(session.storeUploadId));
       if (length !== undefined && length !== end - offset + 1) {
         throw new SiloError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${headers.contentRange}`);

@@ -1,5 +1,5 @@
 import { All, Controller, Get, Logger, Req, Res } from '@nestjs/common';
-import { isDigest, SiloError } from '@silo/domain';
+import { DISTRIBUTION_API_VERSION, isDigest, SiloError } from '@silo/domain';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Action } from '../auth/access';
@@ -13,8 +13,6 @@ import { RepositoryListingService } from '../repositories/repository-listing.ser
 import { contentLength, hasBody, headerValue } from '@silo/service-kit';
 import { publicStoreBase, rawV2Path, readLimited, requestBase, sendOciError } from './http-edge';
 import { parseRoute, Route } from './route';
-
-const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
 /**
  * The OCI Distribution API (v1.1) under /v2. One handler parses the route (names and digests by
@@ -37,7 +35,7 @@ export class DistributionController {
 
   @All(['v2', 'v2/*path'])
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.set(API_VERSION);
+    res.set(DISTRIBUTION_API_VERSION);
     try {
       const route = parseRoute(rawV2Path(req));
       if (!route) throw new SiloError('NOT_FOUND', `no such endpoint: ${req.method} ${req.path}`);
